@@ -1,0 +1,1 @@
+"""SIPMAS services: one package each (registry, verification, referral, notifications, gateway)."""

@@ -1,0 +1,235 @@
+"""The event contract: the envelope every event travels in and one schema per event type.
+
+Producers build events with :func:`envelope` (the data is validated before it is written to the
+outbox); consumers check what arrives with :func:`validate`. A NIK never travels in these events:
+households are named by their registry id and their case by ``correlation_id``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from sipmas import reference
+
+WELFARE_CLASSES = ("sangat_miskin", "miskin", "rentan_miskin", "tidak_miskin")
+SOURCES = ("dtks", "dtsen", "p3ke", "pmks", "pemda")
+LIFECYCLE_STATUSES = (
+    "registered",
+    "awaiting_verification",
+    "verified_eligible",
+    "not_eligible",
+    "referred",
+    "in_intervention",
+    "graduated",
+    "closed",
+)
+
+
+class Envelope(Schema):
+    """What every event carries around its ``data``."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    event_id = fields.UUID(required=True)
+    event_type = fields.String(required=True)
+    schema_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    occurred_at = fields.AwareDateTime(required=True, default_timezone=UTC)
+    producer = fields.String(required=True)
+    correlation_id = fields.UUID(required=True)
+    data = fields.Dict(required=True)
+
+
+class _Data(Schema):
+    class Meta:
+        unknown = EXCLUDE  # a newer producer may add fields; old consumers keep working
+
+
+def _codes(choices) -> validate.Validator:
+    return validate.OneOf(sorted(choices))
+
+
+def _desa():
+    return fields.String(allow_none=True, validate=_codes(reference.desa_by_code()))
+
+
+def _kecamatan():
+    return fields.String(allow_none=True, validate=_codes(reference.kecamatan_by_code()))
+
+
+# --- registry -----------------------------------------------------------------------------------
+
+
+class HouseholdRegistered(_Data):
+    """A household the registry did not know: what a verifier needs to find it, and no NIK."""
+
+    household_id = fields.Integer(required=True)
+    source = fields.String(required=True, validate=_codes(SOURCES))
+    batch_id = fields.Integer(allow_none=True)
+    kecamatan_code = _kecamatan()
+    desa_code = _desa()
+    rt = fields.String(allow_none=True)
+    rw = fields.String(allow_none=True)
+    alamat = fields.String(allow_none=True)
+    head_name = fields.String(allow_none=True)
+    member_count = fields.Integer(required=True)
+    desil = fields.Integer(allow_none=True, validate=validate.Range(1, 10))
+    pmks = fields.List(fields.String(validate=_codes(reference.pmks_codes())), load_default=list)
+
+
+class HouseholdUpdated(_Data):
+    household_id = fields.Integer(required=True)
+    source = fields.String(required=True, validate=_codes(SOURCES))
+    batch_id = fields.Integer(allow_none=True)
+    changed_fields = fields.List(fields.String(), required=True)
+
+
+class HouseholdMerged(_Data):
+    """A source's record was matched to a known household; its differing values are conflicts."""
+
+    household_id = fields.Integer(required=True)
+    source = fields.String(required=True, validate=_codes(SOURCES))
+    batch_id = fields.Integer(allow_none=True)
+    matched_by = fields.String(required=True, validate=_codes(("nik", "no_kk")))
+    new_members = fields.Integer(required=True)
+    conflicts = fields.List(fields.String(), load_default=list)
+
+
+class HouseholdStatusChanged(_Data):
+    household_id = fields.Integer(required=True)
+    from_status = fields.String(required=True, validate=_codes(LIFECYCLE_STATUSES))
+    to_status = fields.String(required=True, validate=_codes(LIFECYCLE_STATUSES))
+    action = fields.String(required=True)
+    reason = fields.String(allow_none=True)
+    actor = fields.String(required=True)
+    cause_event_id = fields.UUID(allow_none=True)
+
+
+class ImportCompleted(_Data):
+    batch_id = fields.Integer(required=True)
+    source = fields.String(required=True, validate=_codes(SOURCES))
+    filename = fields.String(required=True)
+    rows_read = fields.Integer(required=True)
+    imported = fields.Integer(required=True)
+    merged = fields.Integer(required=True)
+    unchanged = fields.Integer(required=True)
+    rejected = fields.Integer(required=True)
+    households_registered = fields.Integer(required=True)
+
+
+# --- verification (consumed by the registry; produced by the verification service) -------------
+
+
+class VerificationTaskCreated(_Data):
+    household_id = fields.Integer(required=True)
+    task_id = fields.Integer(required=True)
+    reason = fields.String(allow_none=True)
+
+
+class Need(Schema):
+    code = fields.String(required=True)
+    reasons = fields.List(fields.String(), load_default=list)
+
+
+class HouseholdVerified(_Data):
+    household_id = fields.Integer(required=True)
+    welfare_class = fields.String(required=True, validate=_codes(WELFARE_CLASSES))
+    needs = fields.List(fields.Nested(Need), load_default=list)
+    rule_set_version = fields.String(required=True)
+    graduated = fields.Boolean(load_default=False)
+
+
+class HouseholdRejected(_Data):
+    household_id = fields.Integer(required=True)
+    reasons = fields.List(fields.String(), required=True)
+
+
+# --- referral (consumed by the registry; produced by the referral service) ----------------------
+
+
+class CaseOpened(_Data):
+    household_id = fields.Integer(required=True)
+    case_id = fields.Integer(required=True)
+
+
+class ReferralStatusChanged(_Data):
+    household_id = fields.Integer(required=True)
+    referral_id = fields.Integer(required=True)
+    opd_code = fields.String(required=True)
+    from_status = fields.String(required=True)
+    to_status = fields.String(required=True)
+
+
+class CaseResolved(_Data):
+    household_id = fields.Integer(required=True)
+    case_id = fields.Integer(required=True)
+
+
+SCHEMAS: dict[str, tuple[str, int, type[Schema]]] = {
+    # event_type: (producer, schema_version, data schema)
+    "household_registered": ("registry", 1, HouseholdRegistered),
+    "household_updated": ("registry", 1, HouseholdUpdated),
+    "household_merged": ("registry", 1, HouseholdMerged),
+    "household_status_changed": ("registry", 1, HouseholdStatusChanged),
+    "import_completed": ("registry", 1, ImportCompleted),
+    "verification_task_created": ("verification", 1, VerificationTaskCreated),
+    "household_verified": ("verification", 1, HouseholdVerified),
+    "household_rejected": ("verification", 1, HouseholdRejected),
+    "case_opened": ("referral", 1, CaseOpened),
+    "referral_status_changed": ("referral", 1, ReferralStatusChanged),
+    "case_resolved": ("referral", 1, CaseResolved),
+}
+
+
+class UnknownEvent(ValidationError):
+    pass
+
+
+def exchange_of(producer: str) -> str:
+    """nameko's event exchange of a service."""
+    return f"{producer}.events"
+
+
+def envelope(
+    event_type: str,
+    data: dict[str, Any],
+    correlation_id: uuid.UUID | str | None = None,
+    *,
+    event_id: uuid.UUID | None = None,
+    occurred_at: datetime | None = None,
+) -> dict[str, Any]:
+    """Build a validated event, ready to be written to the outbox (JSON-safe values)."""
+    producer, version, schema = _schema(event_type)
+    clean = schema().load(data)
+    body = {
+        "event_id": event_id or uuid.uuid4(),
+        "event_type": event_type,
+        "schema_version": version,
+        "occurred_at": occurred_at or datetime.now(UTC),
+        "producer": producer,
+        "correlation_id": correlation_id or uuid.uuid4(),
+        "data": schema().dump(clean),
+    }
+    return Envelope().dump(Envelope().load(Envelope().dump(body)))
+
+
+def validate_event(body: dict[str, Any]) -> dict[str, Any]:
+    """Check an arriving event against the envelope and its data schema; return it loaded.
+
+    Raises :class:`marshmallow.ValidationError` naming the offending fields.
+    """
+    loaded = Envelope().load(body)
+    _, _, schema = _schema(loaded["event_type"])
+    loaded["data"] = schema().load(loaded["data"])
+    return loaded
+
+
+def _schema(event_type: str) -> tuple[str, int, type[Schema]]:
+    try:
+        return SCHEMAS[event_type]
+    except KeyError:
+        raise UnknownEvent({"event_type": [f"unknown event type {event_type!r}"]}) from None

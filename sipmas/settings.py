@@ -1,0 +1,50 @@
+"""Configuration from the environment (12-factor), with defaults that work on a local machine.
+
+Every service owns its own PostgreSQL database. Its URL is ``<SERVICE>_DATABASE_URL`` when set,
+else ``SIPMAS_DATABASE_URL_TEMPLATE`` formatted with the service name, so a test run can point
+every service at its own throw-away databases with one variable.
+"""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+DEFAULT_DATABASE_URL_TEMPLATE = "postgresql://postgres@127.0.0.1:5432/sipmas_{service}"
+
+
+def env(name: str, default: str) -> str:
+    """One environment variable, with its local default."""
+    return os.environ.get(name, default)
+
+
+def amqp_uri() -> str:
+    return env("AMQP_URI", DEFAULT_AMQP_URI)
+
+
+def database_url(service: str) -> str:
+    """The SQLAlchemy URL of ``service``'s own database."""
+    explicit = os.environ.get(f"{service.upper()}_DATABASE_URL")
+    if explicit:
+        return explicit
+    return env("SIPMAS_DATABASE_URL_TEMPLATE", DEFAULT_DATABASE_URL_TEMPLATE).format(
+        service=service
+    )
+
+
+def nik_pseudonym_key() -> bytes:
+    """Key of the keyed pseudonym that stands in for a NIK where one must be correlated."""
+    return env("SIPMAS_NIK_PSEUDONYM_KEY", "sipmas-local-development-key").encode()
+
+
+def outbox_batch_size() -> int:
+    return int(env("SIPMAS_OUTBOX_BATCH", "500"))
+
+
+def outbox_poll_seconds() -> float:
+    return float(env("SIPMAS_OUTBOX_POLL_SECONDS", "0.5"))
+
+
+def consumer_max_attempts() -> int:
+    """How often a failing event handler is tried before its message is dead-lettered."""
+    return int(env("SIPMAS_CONSUMER_MAX_ATTEMPTS", "5"))
