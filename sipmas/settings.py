@@ -24,12 +24,18 @@ def amqp_uri() -> str:
 
 def database_url(service: str) -> str:
     """The SQLAlchemy URL of ``service``'s own database."""
-    explicit = os.environ.get(f"{service.upper()}_DATABASE_URL")
-    if explicit:
-        return explicit
-    return env("SIPMAS_DATABASE_URL_TEMPLATE", DEFAULT_DATABASE_URL_TEMPLATE).format(
-        service=service
-    )
+    url = os.environ.get(f"{service.upper()}_DATABASE_URL") or env(
+        "SIPMAS_DATABASE_URL_TEMPLATE", DEFAULT_DATABASE_URL_TEMPLATE
+    ).format(service=service)
+    return with_psycopg2(url)
+
+
+def with_psycopg2(url: str) -> str:
+    """psycopg2 is the driver (decided: psycopg 3 starves eventlet); plain URLs are accepted."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg2://" + url[len(plain) :]
+    return url
 
 
 def nik_pseudonym_key() -> bytes:

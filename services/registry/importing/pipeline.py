@@ -1,0 +1,661 @@
+"""The set-based import: COPY the file into its raw table, check every row, merge, emit events.
+
+One database transaction per file: a crash leaves nothing half-imported, and the events of the
+import (one ``household_registered`` per new household, ``household_merged`` per matched one,
+``import_completed``) are written to the outbox in that same transaction.
+
+Matching, in order: a row whose NIK is known is that person (one NIK is one person); a group of
+rows (a No. KK, or P3KE's family id) joins the known household most of its members belong to,
+else the household with its No. KK, else it is a new household. A known person's differing
+value is kept as a conflict for a person to resolve; a value the registry lacked is filled, with
+its provenance; a person who turns up under another household moves, with dated KK history.
+
+Runs outside the eventlet hub (COPY cannot run on a green connection): the CLI, or a subprocess.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg2
+import psycopg2.errors
+from psycopg2.extras import execute_values
+
+from services.registry import places, vocabulary
+from services.registry.importing import checks, files
+from services.registry.importing.problems import PROBLEMS
+from services.registry.sources import FIELDS, FORMATS, SourceFormat
+
+log = logging.getLogger(__name__)
+EXCHANGE = "registry.events"
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Summary:
+    """What an import did, as the CLI prints it and ``import_completed`` carries it."""
+
+    batch_id: int
+    source: str
+    filename: str
+    status: str  # completed | duplicate
+    rows_read: int = 0
+    imported: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    households_registered: int = 0
+    households_merged: int = 0
+    duplicate_of: int | None = None
+    file_warnings: list[dict] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Importer:
+    """One import run on one psycopg2 connection (autocommit off)."""
+
+    def __init__(self, connection, progress: Progress | None = None):
+        self.conn = connection
+        self.cur = connection.cursor()
+        self.progress = progress or (lambda _message: None)
+        self.timings: dict[str, float] = {}
+
+    # -- the run -------------------------------------------------------------------------------
+
+    def import_file(self, source: str, path: Path, actor: str, filename: str | None = None):
+        fmt = FORMATS[source]
+        shape = files.inspect(path, fmt)
+        name = filename or Path(path).name
+        previous = self._completed_batch(source, shape.sha256)
+        if previous is not None:
+            return self._record_duplicate(source, name, shape.sha256, actor, previous)
+        batch_id = self._open_batch(source, name, shape.sha256, actor)
+        with self._step("copy"):
+            broken = self._load_raw(batch_id, shape)
+        summary = self._process(batch_id, fmt, name, shape, broken)
+        summary.file_warnings += [
+            {"code": "column_unknown", "column": h} for h in shape.unknown_headers
+        ]
+        self._close_batch(summary)
+        self.conn.commit()
+        return summary
+
+    def _process(self, batch_id: int, fmt: SourceFormat, name: str, shape, broken) -> Summary:
+        present = {c for c in shape.fields if c in FIELDS}
+        headers = dict(zip(shape.fields, shape.header, strict=True))
+        self._exec(f"CREATE TEMP VIEW raw AS SELECT * FROM raw_rows.b{batch_id}")
+        with self._step("lookups"):
+            self._place_lookup(present)
+            self._pmks_lookup()
+        with self._step("check"):
+            self._exec(
+                "CREATE TEMP TABLE checked ON COMMIT DROP AS "
+                + checks.checked_sql(present, fmt.code, fmt.required)
+            )
+            self._exec("ANALYZE checked")
+            self._mark_duplicates()
+        summary = Summary(batch_id=batch_id, source=fmt.code, filename=name, status="completed")
+        with self._step("report"):
+            self._record_problems(batch_id, broken, headers)
+            summary.file_warnings = self._file_warnings(batch_id)
+        with self._step("households"):
+            self._group(fmt)
+            self._insert_households(batch_id, fmt)
+        with self._step("people"):
+            self._insert_people(batch_id)
+        with self._step("merge"):
+            self._merge_people(batch_id)
+            self._merge_households(batch_id, fmt.code)
+        with self._step("events"):
+            self._emit_household_events(batch_id, fmt.code)
+        self._count(summary, broken)
+        return summary
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def _load_raw(self, batch_id: int, shape: files.FileShape) -> list[int]:
+        """COPY the file into ``raw_rows.b<batch>``; returns the row numbers of broken rows."""
+        table = f"raw_rows.b{batch_id}"
+        cols = ", ".join(f'"{c}" text' for c in shape.fields)
+        self._exec(
+            f"CREATE TABLE {table} (row_no int GENERATED BY DEFAULT AS IDENTITY "
+            f"(START WITH 2), {cols})"
+        )
+        names = ", ".join(f'"{c}"' for c in shape.fields)
+        options = f"FORMAT csv, DELIMITER {checks.lit(shape.delimiter)}"
+        self._exec("SAVEPOINT copy")
+        try:
+            with files.data_stream(shape) as stream:
+                self.cur.copy_expert(
+                    f"COPY {table} ({names}) FROM STDIN WITH ({options}, "
+                    f"ENCODING '{shape.pg_encoding}')",
+                    stream,
+                    size=1 << 20,
+                )
+            self._exec("RELEASE SAVEPOINT copy")
+            return []
+        except (psycopg2.errors.BadCopyFileFormat, psycopg2.DataError) as error:
+            log.info("fast COPY refused (%s); re-reading row by row", type(error).__name__)
+            self._exec("ROLLBACK TO SAVEPOINT copy")
+            return self._load_sanitised(table, names, options, shape)
+
+    def _load_sanitised(self, table: str, names: str, options: str, shape) -> list[int]:
+        broken: list[int] = []
+        buffer = _RowStream(files.sanitised_rows(shape), shape.delimiter, broken)
+        self.cur.copy_expert(
+            f"COPY {table} (row_no, {names}) FROM STDIN WITH ({options}, ENCODING 'UTF8')",
+            buffer,
+            size=1 << 20,
+        )
+        return broken
+
+    # -- lookups resolved in Python on distinct values -----------------------------------------
+
+    def _place_lookup(self, present: set[str]) -> None:
+        region = [f for f in checks.REGION_COLUMNS if f in present]
+        self._exec(
+            "CREATE TEMP TABLE place (kode_kecamatan text, kode_desa text, nama_kecamatan text, "
+            "nama_desa text, desa_code text, kecamatan_code text, problem text, warning text) "
+            "ON COMMIT DROP"
+        )
+        cols = ", ".join(f"coalesce({f}, '')" for f in region)
+        self.cur.execute(f"SELECT DISTINCT {cols} FROM raw")
+        rows = []
+        for values in self.cur.fetchall():
+            given = dict(zip(region, values, strict=True))
+            found = places.resolve(*(given.get(f) or None for f in checks.REGION_COLUMNS))
+            rows.append(
+                (*(given.get(f, "") for f in checks.REGION_COLUMNS), found.desa_code,
+                 found.kecamatan_code, found.problem, found.warning)
+            )
+        execute_values(self.cur, "INSERT INTO place VALUES %s", rows)
+
+    def _pmks_lookup(self) -> None:
+        self._exec("CREATE TEMP TABLE pmks_lookup (written text PRIMARY KEY, code text) "
+                   "ON COMMIT DROP")
+        execute_values(
+            self.cur, "INSERT INTO pmks_lookup VALUES %s", list(vocabulary.pmks_readings().items())
+        )
+
+    # -- checks and the row report -------------------------------------------------------------
+
+    def _mark_duplicates(self) -> None:
+        """A NIK that repeats in the file: the first row stands, the later ones are rejected."""
+        self._exec(
+            "UPDATE checked c SET errors = c.errors || 'nik:nik_duplicate'::text "
+            "FROM (SELECT nik, min(row_no) AS first_row FROM checked WHERE nik IS NOT NULL "
+            "GROUP BY nik HAVING count(*) > 1) d WHERE c.nik = d.nik AND c.row_no > d.first_row"
+        )
+
+    def _record_problems(self, batch_id: int, broken: list[int], headers: dict) -> None:
+        """The row report: every error and warning with the column as the file names it."""
+        as_written = " ".join(
+            f"WHEN {checks.lit(f)} THEN {checks.lit(h)}" for f, h in headers.items()
+        )
+        self._exec(
+            f"""
+            INSERT INTO import_problems (batch_id, row_no, column_name, code, severity, value)
+            SELECT {batch_id}, c.row_no,
+                   CASE split_part(p.item, ':', 1) {as_written}
+                        ELSE split_part(p.item, ':', 1) END,
+                   split_part(p.item, ':', 2),
+                   p.severity,
+                   CASE WHEN split_part(p.item, ':', 1) IN ('nik', 'no_kk')
+                        THEN left(v.value, 4) || repeat('*', greatest(length(v.value) - 8, 0))
+                             || right(v.value, 4)
+                        ELSE left(v.value, 200) END
+            FROM checked c
+            CROSS JOIN LATERAL (
+              SELECT e, 'error' FROM unnest(c.errors) e
+              UNION ALL SELECT w, 'warning' FROM unnest(c.warnings) w
+            ) p(item, severity)
+            JOIN raw r ON r.row_no = c.row_no
+            CROSS JOIN LATERAL (SELECT to_jsonb(r) ->> split_part(p.item, ':', 1)) v(value)
+            WHERE cardinality(c.errors) > 0 OR cardinality(c.warnings) > 0
+            """
+        )
+        if broken:
+            execute_values(
+                self.cur,
+                "INSERT INTO import_problems (batch_id, row_no, code, severity) VALUES %s",
+                [(batch_id, row, "row_columns", "error") for row in broken],
+            )
+
+    def _file_warnings(self, batch_id: int) -> list[dict]:
+        self.cur.execute(
+            "SELECT count(*), bool_and(right(nik_t, 1) = '0') FROM checked "
+            "WHERE nik_t ~ '^[0-9]{16}$'"
+        )
+        valid, all_zero = self.cur.fetchone()
+        if valid >= 5 and all_zero:
+            self._exec(
+                "INSERT INTO import_problems (batch_id, row_no, column_name, code, severity) "
+                f"VALUES ({batch_id}, 1, 'nik', 'nik_column_zeroed', 'warning')"
+            )
+            return [{"code": "nik_column_zeroed", "column": "nik"}]
+        return []
+
+    # -- households and people -----------------------------------------------------------------
+
+    def _group(self, fmt: SourceFormat) -> None:
+        """One group per household key, its head row, and the known household it matches."""
+        self._exec(
+            """
+            CREATE TEMP TABLE grp ON COMMIT DROP AS
+            SELECT hh_key, coalesce(min(row_no) FILTER (WHERE hubungan = 'kepala'), min(row_no))
+                     AS head_row,
+                   count(*) FILTER (WHERE hubungan = 'kepala') AS heads, count(*) AS members,
+                   CASE WHEN hh_key ~ '^[0-9]+$' THEN hh_key::bigint END AS kk
+            FROM checked WHERE cardinality(errors) = 0 GROUP BY hh_key
+            """
+        )
+        self._exec(
+            """
+            CREATE TEMP TABLE known ON COMMIT DROP AS
+            SELECT c.row_no, c.hh_key, p.nik, p.household_id
+            FROM checked c JOIN people p ON p.nik = c.nik WHERE cardinality(c.errors) = 0
+            """
+        )
+        self._exec(
+            """
+            CREATE TEMP TABLE hh ON COMMIT DROP AS
+            SELECT g.*, coalesce(o.household_id, k.id, nextval('households_id_seq'))
+                     AS household_id,
+                   CASE WHEN o.household_id IS NOT NULL THEN 'nik'
+                        WHEN k.id IS NOT NULL THEN 'no_kk' END AS matched_by
+            FROM grp g
+            LEFT JOIN (
+              SELECT DISTINCT ON (hh_key) hh_key, household_id
+              FROM (SELECT hh_key, household_id, count(*) AS n FROM known GROUP BY 1, 2) x
+              ORDER BY hh_key, n DESC, household_id
+            ) o ON o.hh_key = g.hh_key
+            LEFT JOIN (
+              SELECT DISTINCT ON (no_kk) no_kk, id FROM households
+              WHERE no_kk IS NOT NULL ORDER BY no_kk, id
+            ) k ON k.no_kk = g.kk
+            """
+        )
+        self._exec("ANALYZE hh")
+
+    def _insert_households(self, batch_id: int, fmt: SourceFormat) -> None:
+        head = "c.nik" if fmt.code != "pmks" else "CASE WHEN c.hubungan = 'kepala' THEN c.nik END"
+        self._exec(
+            f"""
+            INSERT INTO households (id, no_kk, head_nik, kecamatan_code, desa_code, alamat, rt,
+                rw, dusun, desil, indicators, sources, status, batch_id, row_no, provenance,
+                created_at, updated_at)
+            SELECT hh.household_id, c.no_kk, {head}, c.kecamatan_code, c.desa_code, c.alamat,
+                   c.rt, c.rw, c.dusun, c.desil, {indicators("c")}, ARRAY[{checks.lit(fmt.code)}],
+                   'registered', {batch_id}, c.row_no, '{{}}'::jsonb, now(), now()
+            FROM hh JOIN checked c ON c.row_no = hh.head_row
+            WHERE hh.matched_by IS NULL
+            """
+        )
+
+    def _insert_people(self, batch_id: int) -> None:
+        self._exec(
+            f"""
+            INSERT INTO people (nik, household_id, nama, jenis_kelamin, tanggal_lahir, hubungan,
+                status_kawin, attributes, pmks, no_kk, kk_since, batch_id, row_no, provenance,
+                created_at, updated_at)
+            SELECT c.nik, hh.household_id, c.nama, c.jenis_kelamin, c.tanggal_lahir, c.hubungan,
+                   c.status_kawin, {attributes("c")}, coalesce(c.pmks, '{{}}'), c.no_kk,
+                   CASE WHEN c.no_kk IS NOT NULL THEN current_date END, {batch_id}, c.row_no,
+                   '{{}}'::jsonb, now(), now()
+            FROM checked c JOIN hh ON hh.hh_key = c.hh_key
+            LEFT JOIN known k ON k.row_no = c.row_no
+            WHERE cardinality(c.errors) = 0 AND k.row_no IS NULL
+            """
+        )
+
+    def _merge_people(self, batch_id: int) -> None:
+        """Known people: conflicts for differing values, fills for missing ones, moves."""
+        self._exec(
+            f"""
+            CREATE TEMP TABLE person_diff ON COMMIT DROP AS
+            SELECT c.row_no, p.nik, hh.household_id AS new_household,
+                   p.household_id AS old_household, f.field, f.old_value, f.new_value,
+                   coalesce((p.provenance -> f.field ->> 'batch')::int, p.batch_id) AS old_batch,
+                   coalesce((p.provenance -> f.field ->> 'row')::int, p.row_no) AS old_row
+            FROM known k
+            JOIN checked c ON c.row_no = k.row_no
+            JOIN hh ON hh.hh_key = c.hh_key
+            JOIN people p ON p.nik = k.nik
+            CROSS JOIN LATERAL (VALUES
+              ('nama', p.nama, c.nama),
+              ('jenis_kelamin', p.jenis_kelamin, c.jenis_kelamin),
+              ('tanggal_lahir', p.tanggal_lahir::text, c.tanggal_lahir::text),
+              ('hubungan', p.hubungan, c.hubungan),
+              ('status_kawin', p.status_kawin, c.status_kawin),
+              ('no_kk', p.no_kk::text, c.no_kk::text),
+              ('pmks', array_to_string(p.pmks, '|'),
+                       CASE WHEN NOT coalesce(c.pmks, '{{}}') <@ p.pmks
+                            THEN array_to_string(c.pmks, '|') END)
+            ) f(field, old_value, new_value)
+            WHERE f.new_value IS NOT NULL
+              AND upper(f.new_value) IS DISTINCT FROM upper(f.old_value)
+            """
+        )
+        self._exec(
+            f"""
+            INSERT INTO conflicts (household_id, nik, field, kept_value, kept_batch, kept_row,
+                                   other_value, other_batch, other_row)
+            SELECT d.new_household, d.nik, d.field, d.old_value, d.old_batch, d.old_row,
+                   d.new_value, {batch_id}, d.row_no
+            FROM person_diff d
+            WHERE d.old_value IS NOT NULL AND d.field NOT IN ('no_kk', 'pmks')
+              AND NOT EXISTS (SELECT 1 FROM conflicts x WHERE x.nik = d.nik
+                              AND x.field = d.field AND x.other_value = d.new_value)
+            """
+        )
+        self._exec(
+            f"""
+            INSERT INTO kk_history (nik, no_kk, household_id, valid_from, valid_to, batch_id)
+            SELECT p.nik, p.no_kk, p.household_id, p.kk_since, current_date, {batch_id}
+            FROM people p JOIN (SELECT DISTINCT nik FROM person_diff
+                                WHERE field = 'no_kk' OR new_household <> old_household) m
+              ON m.nik = p.nik
+            """
+        )
+        self._exec(
+            f"""
+            UPDATE people p SET
+              nama = coalesce(p.nama, c.nama),
+              jenis_kelamin = coalesce(p.jenis_kelamin, c.jenis_kelamin),
+              tanggal_lahir = coalesce(p.tanggal_lahir, c.tanggal_lahir),
+              hubungan = CASE WHEN moved THEN c.hubungan ELSE coalesce(p.hubungan, c.hubungan) END,
+              status_kawin = coalesce(p.status_kawin, c.status_kawin),
+              pmks = ARRAY(SELECT DISTINCT x FROM unnest(p.pmks || coalesce(c.pmks, '{{}}')) x
+                           ORDER BY x),
+              no_kk = coalesce(c.no_kk, p.no_kk),
+              kk_since = CASE WHEN c.no_kk IS DISTINCT FROM p.no_kk AND c.no_kk IS NOT NULL
+                              THEN current_date ELSE p.kk_since END,
+              household_id = d.new_household,
+              provenance = p.provenance || d.filled,
+              updated_at = now()
+            FROM (
+              SELECT nik, row_no, new_household, bool_or(new_household <> old_household) AS moved,
+                     jsonb_object_agg(field, jsonb_build_object('batch', {batch_id}, 'row', row_no))
+                       FILTER (WHERE old_value IS NULL OR field IN ('no_kk', 'pmks')) AS filled
+              FROM person_diff GROUP BY nik, row_no, new_household
+            ) d JOIN checked c ON c.row_no = d.row_no
+            WHERE p.nik = d.nik
+            """.replace("provenance || d.filled", "provenance || coalesce(d.filled, '{}')")
+        )
+
+    def _merge_households(self, batch_id: int, source: str) -> None:
+        """Matched households: desil and desa conflicts, missing values filled, source added."""
+        self._exec(
+            f"""
+            CREATE TEMP TABLE household_diff ON COMMIT DROP AS
+            SELECT hh.household_id, c.row_no, f.field, f.old_value, f.new_value,
+                   coalesce((h.provenance -> f.field ->> 'batch')::int, h.batch_id) AS old_batch,
+                   coalesce((h.provenance -> f.field ->> 'row')::int, h.row_no) AS old_row
+            FROM hh JOIN checked c ON c.row_no = hh.head_row
+            JOIN households h ON h.id = hh.household_id
+            CROSS JOIN LATERAL (VALUES
+              ('desil', h.desil::text, c.desil::text),
+              ('desa_code', h.desa_code, c.desa_code),
+              ('alamat', h.alamat, c.alamat)
+            ) f(field, old_value, new_value)
+            WHERE hh.matched_by IS NOT NULL AND f.new_value IS NOT NULL
+              AND upper(f.new_value) IS DISTINCT FROM upper(f.old_value)
+            """
+        )
+        self._exec(
+            f"""
+            INSERT INTO conflicts (household_id, field, kept_value, kept_batch, kept_row,
+                                   other_value, other_batch, other_row)
+            SELECT d.household_id, d.field, d.old_value, d.old_batch, d.old_row, d.new_value,
+                   {batch_id}, d.row_no
+            FROM household_diff d
+            WHERE d.old_value IS NOT NULL AND d.field <> 'alamat'
+              AND NOT EXISTS (SELECT 1 FROM conflicts x WHERE x.household_id = d.household_id
+                              AND x.nik IS NULL AND x.field = d.field
+                              AND x.other_value = d.new_value)
+            """
+        )
+        self._exec(
+            f"""
+            UPDATE households h SET
+              desil = coalesce(h.desil, c.desil),
+              desa_code = coalesce(h.desa_code, c.desa_code),
+              kecamatan_code = coalesce(h.kecamatan_code, c.kecamatan_code),
+              alamat = coalesce(h.alamat, c.alamat),
+              no_kk = CASE WHEN c.hubungan = 'kepala' AND c.no_kk IS NOT NULL THEN c.no_kk
+                           ELSE h.no_kk END,
+              indicators = {indicators("c")} || h.indicators,
+              sources = CASE WHEN {checks.lit(source)} = ANY(h.sources) THEN h.sources
+                             ELSE h.sources || {checks.lit(source)}::text END,
+              provenance = h.provenance || coalesce((
+                SELECT jsonb_object_agg(d.field, jsonb_build_object('batch', {batch_id},
+                                                                   'row', d.row_no))
+                FROM household_diff d WHERE d.household_id = h.id AND d.old_value IS NULL
+              ), '{{}}'),
+              updated_at = now()
+            FROM hh JOIN checked c ON c.row_no = hh.head_row
+            WHERE hh.matched_by IS NOT NULL AND h.id = hh.household_id
+            """
+        )
+
+    # -- events --------------------------------------------------------------------------------
+
+    def _emit_household_events(self, batch_id: int, source: str) -> None:
+        envelope = _envelope_sql("household_registered")
+        self._exec(
+            f"""
+            INSERT INTO outbox (event_id, exchange, routing_key, body)
+            SELECT e.id, '{EXCHANGE}', 'household_registered', {envelope}
+            FROM (
+              SELECT gen_random_uuid() AS id, h.correlation_id,
+                jsonb_strip_nulls(jsonb_build_object(
+                  'household_id', h.id, 'source', {checks.lit(source)}, 'batch_id', {batch_id},
+                  'kecamatan_code', h.kecamatan_code, 'desa_code', h.desa_code, 'rt', h.rt,
+                  'rw', h.rw, 'alamat', h.alamat, 'head_name', c.nama,
+                  'member_count', hh.members, 'desil', h.desil)) ||
+                jsonb_build_object('pmks', coalesce((SELECT jsonb_agg(DISTINCT x) FROM checked m,
+                    unnest(m.pmks) x WHERE m.hh_key = hh.hh_key AND cardinality(m.errors) = 0
+                    AND m.pmks IS NOT NULL), '[]'::jsonb)) AS data
+              FROM hh JOIN households h ON h.id = hh.household_id
+              JOIN checked c ON c.row_no = hh.head_row
+              WHERE hh.matched_by IS NULL
+            ) e
+            """
+        )
+        merged = _envelope_sql("household_merged")
+        self._exec(
+            f"""
+            INSERT INTO outbox (event_id, exchange, routing_key, body)
+            SELECT e.id, '{EXCHANGE}', 'household_merged', {merged}
+            FROM (SELECT gen_random_uuid() AS id, h.correlation_id, jsonb_build_object(
+                'household_id', h.id, 'source', {checks.lit(source)}, 'batch_id', {batch_id},
+                'matched_by', m.matched_by, 'new_members', m.new_members,
+                'conflicts', m.conflicts) AS data
+            FROM (
+              SELECT hh.household_id, hh.matched_by, count(c.row_no) FILTER (
+                       WHERE k.row_no IS NULL AND cardinality(c.errors) = 0) AS new_members,
+                     (SELECT coalesce(jsonb_agg(DISTINCT x.field), '[]') FROM (
+                        SELECT field FROM person_diff pd WHERE pd.new_household = hh.household_id
+                          AND pd.old_value IS NOT NULL AND pd.field NOT IN ('no_kk', 'pmks')
+                        UNION SELECT field FROM household_diff hd
+                        WHERE hd.household_id = hh.household_id AND hd.old_value IS NOT NULL
+                          AND hd.field <> 'alamat') x) AS conflicts,
+                     EXISTS (SELECT 1 FROM person_diff pd WHERE pd.new_household = hh.household_id)
+                       OR EXISTS (SELECT 1 FROM household_diff hd
+                                  WHERE hd.household_id = hh.household_id) AS changed
+              FROM hh JOIN checked c ON c.hh_key = hh.hh_key
+              LEFT JOIN known k ON k.row_no = c.row_no
+              WHERE hh.matched_by IS NOT NULL
+              GROUP BY hh.household_id, hh.matched_by, hh.hh_key
+            ) m
+            JOIN households h ON h.id = m.household_id
+            WHERE m.new_members > 0 OR m.changed) e
+            """
+        )
+
+    # -- counting and the batch row --------------------------------------------------------------
+
+    def _count(self, summary: Summary, broken: list[int]) -> None:
+        self.cur.execute(
+            """
+            SELECT count(*),
+                   count(*) FILTER (WHERE cardinality(c.errors) > 0),
+                   count(*) FILTER (WHERE cardinality(c.errors) = 0 AND k.row_no IS NULL),
+                   count(*) FILTER (WHERE k.row_no IS NOT NULL AND EXISTS (
+                       SELECT 1 FROM person_diff d WHERE d.row_no = c.row_no)),
+                   count(*) FILTER (WHERE cardinality(c.warnings) > 0)
+            FROM checked c LEFT JOIN known k ON k.row_no = c.row_no
+            """
+        )
+        total, rejected, imported, merged, warned = self.cur.fetchone()
+        self.cur.execute("SELECT count(*) FILTER (WHERE matched_by IS NULL), "
+                         "count(*) FILTER (WHERE matched_by IS NOT NULL) FROM hh")
+        registered, matched = self.cur.fetchone()
+        summary.rows_read = total + len(broken)
+        summary.rejected = rejected + len(broken)
+        summary.imported = imported
+        summary.merged = merged
+        summary.unchanged = total - rejected - imported - merged
+        summary.warnings = warned
+        summary.households_registered = registered
+        summary.households_merged = matched
+        summary.timings = self.timings
+
+    def _open_batch(self, source: str, name: str, sha: str, actor: str) -> int:
+        self.cur.execute(
+            "INSERT INTO import_batches (source, filename, file_sha256, status, actor, "
+            "started_at, file_warnings) VALUES (%s, %s, %s, 'running', %s, now(), '[]') "
+            "RETURNING id",
+            (source, name, sha, actor),
+        )
+        return self.cur.fetchone()[0]
+
+    def _completed_batch(self, source: str, sha: str) -> int | None:
+        self.cur.execute(
+            "SELECT id FROM import_batches WHERE source = %s AND file_sha256 = %s "
+            "AND status = 'completed' ORDER BY id LIMIT 1",
+            (source, sha),
+        )
+        row = self.cur.fetchone()
+        return row[0] if row else None
+
+    def _record_duplicate(self, source, name, sha, actor, previous: int) -> Summary:
+        self.cur.execute(
+            "INSERT INTO import_batches (source, filename, file_sha256, status, actor, "
+            "started_at, finished_at, duplicate_of, file_warnings) "
+            "VALUES (%s, %s, %s, 'duplicate', %s, now(), now(), %s, '[]') RETURNING id",
+            (source, name, sha, actor, previous),
+        )
+        batch_id = self.cur.fetchone()[0]
+        self.conn.commit()
+        return Summary(batch_id, source, name, "duplicate", duplicate_of=previous)
+
+    def _close_batch(self, s: Summary) -> None:
+        self.cur.execute(
+            "UPDATE import_batches SET status = 'completed', finished_at = now(), rows_read = %s, "
+            "imported = %s, merged = %s, unchanged = %s, rejected = %s, "
+            "households_registered = %s, households_merged = %s, file_warnings = %s "
+            "WHERE id = %s",
+            (s.rows_read, s.imported, s.merged, s.unchanged, s.rejected, s.households_registered,
+             s.households_merged, json.dumps(s.file_warnings), s.batch_id),
+        )
+        data = {
+            "batch_id": s.batch_id, "source": s.source, "filename": s.filename,
+            "rows_read": s.rows_read, "imported": s.imported, "merged": s.merged,
+            "unchanged": s.unchanged, "rejected": s.rejected,
+            "households_registered": s.households_registered,
+        }
+        from sipmas import events
+
+        body = events.envelope("import_completed", data)
+        self.cur.execute(
+            "INSERT INTO outbox (event_id, exchange, routing_key, body) VALUES (%s, %s, %s, %s)",
+            (body["event_id"], EXCHANGE, "import_completed", json.dumps(body)),
+        )
+
+    # -- plumbing --------------------------------------------------------------------------------
+
+    def _exec(self, sql: str) -> None:
+        self.cur.execute(sql)
+
+    @contextmanager
+    def _step(self, name: str) -> Iterator[None]:
+        self.progress(name)
+        started = time.perf_counter()
+        yield
+        self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+
+
+def indicators(alias: str) -> str:
+    """SQL: the household's housing, asset and programme indicators as one JSON object."""
+    from services.registry.sources import ASSET_FIELDS, HOUSING_FIELDS, PROGRAMME_FIELDS
+
+    pairs = ", ".join(
+        f"'{f}', {alias}.{f}" for f in (*HOUSING_FIELDS, *ASSET_FIELDS, *PROGRAMME_FIELDS)
+    )
+    return f"jsonb_strip_nulls(jsonb_build_object({pairs}))"
+
+
+def attributes(alias: str) -> str:
+    pairs = ", ".join(f"'{f}', {alias}.{f}" for f in checks.PERSON_TEXT)
+    return f"jsonb_strip_nulls(jsonb_build_object({pairs}))"
+
+
+def _envelope_sql(event_type: str) -> str:
+    """SQL: the envelope of ``sipmas.events`` around ``e.data``, ids ``e.id``/``e.correlation_id``."""
+    from sipmas import events
+
+    producer, version, _ = events.SCHEMAS[event_type]
+    return (
+        f"jsonb_build_object('event_id', e.id, 'event_type', '{event_type}', "
+        f"'schema_version', {version}, 'occurred_at', "
+        f"to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"'), "
+        f"'producer', '{producer}', 'correlation_id', e.correlation_id, 'data', e.data)"
+    )
+
+
+class _RowStream(io.RawIOBase):
+    """The sanitised rows as a CSV byte stream for COPY, with the row number first."""
+
+    def __init__(self, rows: Iterator[tuple[int, list[str] | None]], delimiter: str, broken):
+        self.rows = rows
+        self.delimiter = delimiter
+        self.broken = broken
+        self.pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self.pending) < size:
+            chunk = self._next_chunk()
+            if not chunk:
+                break
+            self.pending += chunk
+        if size < 0:
+            size = len(self.pending)
+        out, self.pending = self.pending[:size], self.pending[size:]
+        return out
+
+    def _next_chunk(self, rows: int = 2000) -> bytes:
+        text = io.StringIO()
+        writer = csv.writer(text, delimiter=self.delimiter, lineterminator="\n")
+        for _ in range(rows):
+            item = next(self.rows, None)
+            if item is None:
+                break
+            row_no, fields = item
+            if fields is None:
+                self.broken.append(row_no)
+            else:
+                writer.writerow([row_no, *fields])
+        return text.getvalue().encode("utf-8")

@@ -1,0 +1,78 @@
+"""Entry points of an import: a file from the CLI or a subprocess; the row report as CSV."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from sipmas import db
+from services.registry.importing import files
+from services.registry.importing.files import UnreadableFile
+from services.registry.importing.pipeline import Importer, Progress, Summary
+from services.registry.importing.problems import PROBLEMS
+from services.registry.sources import FORMATS
+
+__all__ = ["UnreadableFile", "import_file", "write_report"]
+
+
+def import_file(
+    source: str, path: Path, actor: str, progress: Progress | None = None,
+    filename: str | None = None,
+) -> Summary:
+    """Import one export into the registry; raises :class:`UnreadableFile` for a file it can't read."""
+    if source not in FORMATS:
+        raise UnreadableFile(f"Sumber tidak dikenal: {source}", f"unknown source: {source}")
+    path = Path(path)
+    if not path.exists():
+        raise UnreadableFile(f"File tidak ada: {path}", f"no such file: {path}")
+    converted = files.xlsx_to_csv(path) if files.is_xlsx(path) else None
+    connection = db.engine("registry").raw_connection()
+    try:
+        importer = Importer(connection, progress)
+        return importer.import_file(source, converted or path, actor, filename or path.name)
+    except BaseException:
+        connection.rollback()
+        raise
+    finally:
+        connection.close()
+        if converted:
+            converted.unlink(missing_ok=True)
+
+
+def problem_rows(batch_id: int) -> list[dict]:
+    """The row report of a batch: every problem with its row, column and reason in id and en."""
+    connection = db.engine("registry").raw_connection()
+    try:
+        cur = connection.cursor()
+        cur.execute(
+            "SELECT row_no, column_name, code, severity, value FROM import_problems "
+            "WHERE batch_id = %s ORDER BY row_no, severity, column_name",
+            (batch_id,),
+        )
+        rows = cur.fetchall()
+    finally:
+        connection.close()
+    return [
+        {
+            "baris": row_no,
+            "kolom": column or "",
+            "kode": code,
+            "tingkat": severity,
+            "nilai": value or "",
+            "alasan": PROBLEMS[code].id,
+            "reason": PROBLEMS[code].en,
+        }
+        for row_no, column, code, severity, value in rows
+    ]
+
+
+def write_report(batch_id: int, out: Path) -> int:
+    rows = problem_rows(batch_id)
+    with open(out, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(
+            handle, ["baris", "kolom", "kode", "tingkat", "nilai", "alasan", "reason"],
+            delimiter=";",
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+    return len(rows)
