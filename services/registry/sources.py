@@ -240,3 +240,14 @@ PMKS = SourceFormat(
 )
 
 FORMATS: dict[str, SourceFormat] = {f.code: f for f in (DTSEN, DTKS, P3KE, PMKS)}
+
+# Pemda: households entered one at a time by an operator (RPC/HTTP), not files. Keys are the
+# canonical field names themselves; the family is its No. KK, or the entry itself without one.
+PEMDA = SourceFormat(
+    code="pemda",
+    label="Data Pemda (entri operator)",
+    required=("nik", "nama", "kode_desa"),
+    household_key=("no_kk", "id_keluarga"),
+    columns=tuple(Column(name, name) for name in FIELDS),
+)
+ENTRY_FORMATS: dict[str, SourceFormat] = {**FORMATS, "pemda": PEMDA}

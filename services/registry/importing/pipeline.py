@@ -89,9 +89,40 @@ class Importer:
         self.conn.commit()
         return summary
 
+    def import_rows(self, source: str, rows: list[dict[str, str | None]], actor: str,
+                    label: str, commit: bool = True) -> Summary:
+        """Import rows given as ``{canonical field: text}`` (Pemda entries) through the same
+        checks and matching as a file; row numbers count from 1. Commits only when asked."""
+        from services.registry.sources import ENTRY_FORMATS
+
+        fmt = ENTRY_FORMATS[source]
+        present = sorted({f for row in rows for f in row if f in FIELDS})
+        batch_id = self._open_batch(source, label, None, actor)
+        table = f"raw_rows.b{batch_id}"
+        self._exec(f"CREATE TABLE {table} (row_no int, "
+                   + ", ".join(f'"{f}" text' for f in present) + ")")
+        execute_values(
+            self.cur, f"INSERT INTO {table} (row_no, {', '.join(present)}) VALUES %s",
+            [(n, *(_text(row.get(f)) for f in present)) for n, row in enumerate(rows, start=1)],
+        )
+        shape = files.FileShape(Path(label), "utf-8", ",", present, present, 0, "")
+        summary = self._process(batch_id, fmt, label, shape, [])
+        self._close_batch(summary)
+        if commit:
+            self.conn.commit()
+        return summary
+
+    def problems(self, batch_id: int) -> list[tuple[int, str, str, str]]:
+        """(row, column, code, severity) of a batch, in the open transaction."""
+        self.cur.execute(
+            "SELECT row_no, column_name, code, severity FROM import_problems "
+            "WHERE batch_id = %s ORDER BY row_no, column_name", (batch_id,))
+        return self.cur.fetchall()
+
     def _process(self, batch_id: int, fmt: SourceFormat, name: str, shape, broken) -> Summary:
         present = {c for c in shape.fields if c in FIELDS}
         headers = dict(zip(shape.fields, shape.header, strict=True))
+        self._exec("DROP VIEW IF EXISTS pg_temp.raw")  # temp views outlive the transaction
         self._exec(f"CREATE TEMP VIEW raw AS SELECT * FROM raw_rows.b{batch_id}")
         with self._step("lookups"):
             self._place_lookup(present)
@@ -109,6 +140,7 @@ class Importer:
             summary.file_warnings = self._file_warnings(batch_id)
         with self._step("households"):
             self._group(fmt)
+            self._mark_new_sources(fmt.code)
             self._insert_households(batch_id, fmt)
         with self._step("people"):
             self._insert_people(batch_id)
@@ -118,6 +150,7 @@ class Importer:
         with self._step("events"):
             self._emit_household_events(batch_id, fmt.code)
         self._count(summary, broken)
+        self._exec("DROP VIEW pg_temp.raw")
         return summary
 
     # -- loading -------------------------------------------------------------------------------
@@ -285,6 +318,14 @@ class Importer:
             """
         )
         self._exec("ANALYZE hh")
+
+    def _mark_new_sources(self, source: str) -> None:
+        """Which matched households hear of this source for the first time (a merge)."""
+        self._exec(
+            "ALTER TABLE hh ADD COLUMN new_source boolean NOT NULL DEFAULT false; "
+            f"UPDATE hh SET new_source = NOT ({checks.lit(source)} = ANY(h.sources)) "
+            "FROM households h WHERE h.id = hh.household_id AND hh.matched_by IS NOT NULL"
+        )
 
     def _insert_households(self, batch_id: int, fmt: SourceFormat) -> None:
         head = "c.nik" if fmt.code != "pmks" else "CASE WHEN c.hubungan = 'kepala' THEN c.nik END"
@@ -489,13 +530,14 @@ class Importer:
                         UNION SELECT field FROM household_diff hd
                         WHERE hd.household_id = hh.household_id AND hd.old_value IS NOT NULL
                           AND hd.field <> 'alamat') x) AS conflicts,
-                     EXISTS (SELECT 1 FROM person_diff pd WHERE pd.new_household = hh.household_id)
+                     hh.new_source OR EXISTS (SELECT 1 FROM person_diff pd
+                                              WHERE pd.new_household = hh.household_id)
                        OR EXISTS (SELECT 1 FROM household_diff hd
                                   WHERE hd.household_id = hh.household_id) AS changed
               FROM hh JOIN checked c ON c.hh_key = hh.hh_key
               LEFT JOIN known k ON k.row_no = c.row_no
               WHERE hh.matched_by IS NOT NULL
-              GROUP BY hh.household_id, hh.matched_by, hh.hh_key
+              GROUP BY hh.household_id, hh.matched_by, hh.hh_key, hh.new_source
             ) m
             JOIN households h ON h.id = m.household_id
             WHERE m.new_members > 0 OR m.changed) e
@@ -510,10 +552,13 @@ class Importer:
             SELECT count(*),
                    count(*) FILTER (WHERE cardinality(c.errors) > 0),
                    count(*) FILTER (WHERE cardinality(c.errors) = 0 AND k.row_no IS NULL),
-                   count(*) FILTER (WHERE k.row_no IS NOT NULL AND EXISTS (
-                       SELECT 1 FROM person_diff d WHERE d.row_no = c.row_no)),
+                   count(*) FILTER (WHERE k.row_no IS NOT NULL AND (
+                       EXISTS (SELECT 1 FROM person_diff d WHERE d.row_no = c.row_no)
+                       OR (c.row_no = hh.head_row AND (hh.new_source OR EXISTS (
+                           SELECT 1 FROM household_diff d WHERE d.row_no = c.row_no))))),
                    count(*) FILTER (WHERE cardinality(c.warnings) > 0)
             FROM checked c LEFT JOIN known k ON k.row_no = c.row_no
+            LEFT JOIN hh ON hh.hh_key = c.hh_key
             """
         )
         total, rejected, imported, merged, warned = self.cur.fetchone()
@@ -593,6 +638,10 @@ class Importer:
         started = time.perf_counter()
         yield
         self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def indicators(alias: str) -> str:

@@ -1,0 +1,74 @@
+"""Marshmallow schemas of the registry's RPC: what callers may send. Row rules (NIK, desa, ...)
+are the import checks, applied to Pemda entries too (``households.register``)."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from sipmas.events import LIFECYCLE_STATUSES
+from services.registry import lifecycle
+
+TEXT = {"allow_none": True, "validate": validate.Length(max=200)}
+
+
+class SearchCriteria(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    nik = fields.String(validate=validate.Regexp(r"^[0-9]{16}$"))
+    no_kk = fields.String(validate=validate.Regexp(r"^[0-9]{16}$"))
+    name = fields.String(validate=validate.Length(min=3, max=100))
+    desa_code = fields.String()
+    kecamatan_code = fields.String()
+    status = fields.String(validate=validate.OneOf(LIFECYCLE_STATUSES))
+    pmks = fields.String()
+    desil = fields.Integer(validate=validate.Range(1, 10))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 100))
+
+
+class MemberEntry(Schema):
+    """One member as an operator enters it (texts as on the KK; the import checks read them)."""
+
+    nik = fields.String(required=True, validate=validate.Length(max=32))
+    nama = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    no_kk = fields.String(**TEXT)
+    jenis_kelamin = fields.String(**TEXT)
+    tanggal_lahir = fields.String(**TEXT)
+    hubungan = fields.String(**TEXT)
+    status_kawin = fields.String(**TEXT)
+    pendidikan = fields.String(**TEXT)
+    pekerjaan = fields.String(**TEXT)
+    disabilitas = fields.String(**TEXT)
+    penyakit_kronis = fields.String(**TEXT)
+    pmks = fields.String(**TEXT)
+    kode_desa = fields.String(**TEXT)
+    alamat = fields.String(**TEXT)
+    rt = fields.String(**TEXT)
+    rw = fields.String(**TEXT)
+    dusun = fields.String(**TEXT)
+    desil = fields.String(**TEXT)
+
+
+class RegisterHousehold(Schema):
+    members = fields.List(fields.Nested(MemberEntry), required=True,
+                          validate=validate.Length(min=1, max=30))
+    actor = fields.String(required=True)
+
+
+class UpdateHousehold(Schema):
+    """Household-level values an operator may correct; each change keeps who and when."""
+
+    alamat = fields.String(**TEXT)
+    rt = fields.String(**TEXT)
+    rw = fields.String(**TEXT)
+    dusun = fields.String(**TEXT)
+    desil = fields.Integer(allow_none=True, validate=validate.Range(1, 10))
+    latitude = fields.Float(allow_none=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(allow_none=True, validate=validate.Range(-180, 180))
+
+
+class Transition(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(sorted(
+        lifecycle.OPERATOR_ACTIONS)))
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+    actor = fields.String(required=True)

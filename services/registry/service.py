@@ -1,0 +1,142 @@
+"""The registry service: RPC and event entrypoints. Each only translates and calls the use case
+in ``households`` (or the import report); rules live there and in ``lifecycle``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from marshmallow import ValidationError
+from nameko.rpc import rpc
+
+from sipmas import db, outbox
+from sipmas.messaging import consumes
+from services.registry import households, schemas
+from services.registry.importing import run
+from services.registry.models import Base
+
+
+def _errors(error: Exception) -> dict[str, Any]:
+    if isinstance(error, ValidationError):
+        return {"error": "invalid", "fields": error.messages}
+    if isinstance(error, households.Invalid):
+        return {"error": "invalid", "fields": error.errors}
+    if isinstance(error, households.NotFound):
+        return {"error": "not_found"}
+    return {"error": "illegal_transition", "message": str(error)}
+
+
+REFUSALS = (ValidationError, households.Invalid, households.NotFound,
+            households.lifecycle.IllegalTransition)
+
+
+class RegistryService:
+    name = "registry"
+    db = db.Database(Base)
+    outbox = outbox.Outbox()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @rpc
+    def get_household(self, household_id: int) -> dict[str, Any]:
+        try:
+            with self.db.get_session() as session:
+                return {"household": households.get(session, household_id)}
+        except REFUSALS as error:
+            return _errors(error)
+
+    @rpc
+    def search_households(self, criteria: dict[str, Any]) -> dict[str, Any]:
+        try:
+            clean = schemas.SearchCriteria().load(criteria)
+            with self.db.get_session() as session:
+                return {"households": households.search(session, clean)}
+        except REFUSALS as error:
+            return _errors(error)
+
+    @rpc
+    def list_imports(self, limit: int = 50) -> list[dict[str, Any]]:
+        with self.db.get_session() as session:
+            rows = session.execute(
+                sa.text("SELECT id, source, filename, status, actor, started_at, finished_at, "
+                        "rows_read, imported, merged, unchanged, rejected, "
+                        "households_registered, duplicate_of FROM import_batches "
+                        "ORDER BY id DESC LIMIT :n"), {"n": min(limit, 500)}).mappings()
+            return [{**r, "started_at": r["started_at"].isoformat(),
+                     "finished_at": r["finished_at"] and r["finished_at"].isoformat()}
+                    for r in rows]
+
+    @rpc
+    def import_report(self, batch_id: int) -> dict[str, Any]:
+        return {"batch_id": batch_id, "problems": run.problem_rows(batch_id)}
+
+    # -- changing --------------------------------------------------------------------------
+
+    @rpc
+    def register_household(self, payload: dict[str, Any]) -> dict[str, Any]:
+        try:
+            clean = schemas.RegisterHousehold().load(payload)
+            connection = db.engine("registry").raw_connection()
+            try:
+                return households.register(connection, clean["members"], clean["actor"])
+            finally:
+                connection.close()
+        except REFUSALS as error:
+            return _errors(error)
+
+    @rpc
+    def update_household(self, household_id: int, changes: dict[str, Any], actor: str):
+        try:
+            clean = schemas.UpdateHousehold().load(changes)
+            with self.db.get_session() as session:
+                return households.update(session, household_id, clean, actor)
+        except REFUSALS as error:
+            return _errors(error)
+
+    @rpc
+    def transition_household(self, household_id: int, request: dict[str, Any]):
+        try:
+            clean = schemas.Transition().load(request)
+            with self.db.get_session() as session:
+                return households.move(session, household_id, clean["action"],
+                                       actor=clean["actor"], reason=clean["reason"])
+        except REFUSALS as error:
+            return _errors(error)
+
+    @rpc
+    def resolve_conflict(self, conflict_id: int, value: str, actor: str) -> dict[str, Any]:
+        try:
+            with self.db.get_session() as session:
+                return households.resolve_conflict(session, conflict_id, value, actor)
+        except REFUSALS as error:
+            return _errors(error)
+
+    # -- other services' events move the lifecycle -----------------------------------------
+
+    def _apply(self, method: str, event: dict[str, Any]) -> None:
+        with self.db.get_session() as session:
+            households.apply_event(session, f"registry.{method}", event)
+
+    @consumes("verification", "verification_task_created")
+    def on_verification_task_created(self, event: dict[str, Any]) -> None:
+        self._apply("on_verification_task_created", event)
+
+    @consumes("verification", "household_verified")
+    def on_household_verified(self, event: dict[str, Any]) -> None:
+        self._apply("on_household_verified", event)
+
+    @consumes("verification", "household_rejected")
+    def on_household_rejected(self, event: dict[str, Any]) -> None:
+        self._apply("on_household_rejected", event)
+
+    @consumes("referral", "case_opened")
+    def on_case_opened(self, event: dict[str, Any]) -> None:
+        self._apply("on_case_opened", event)
+
+    @consumes("referral", "referral_status_changed")
+    def on_referral_status_changed(self, event: dict[str, Any]) -> None:
+        self._apply("on_referral_status_changed", event)
+
+    @consumes("referral", "case_resolved")
+    def on_case_resolved(self, event: dict[str, Any]) -> None:
+        self._apply("on_case_resolved", event)
