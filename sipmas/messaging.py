@@ -1,0 +1,435 @@
+"""Consuming events: validated, retried with backoff, dead-lettered, never lost, never looping.
+
+nameko 2.14 acks an event even when its handler raises (unless ``requeue_on_error``, which
+redelivers at once, forever), so a failing message would vanish. :func:`consumes` is nameko's
+SERVICE_POOL event handler with reliable delivery, plus:
+
+- the body is checked with :func:`sipmas.events.validate_event`; an invalid one goes to
+  ``<queue>.dead`` at once, with the validation error (retrying cannot fix it);
+- the service method gets the validated event (``event_id`` a UUID, ``data`` loaded);
+- when it raises, the message is republished to ``<queue>.retry`` with a per-message TTL
+  (exponential backoff) from which it expires back into ``<queue>``; attempts are counted in the
+  ``x-sipmas-attempts`` header; after ``settings.consumer_max_attempts()`` it goes to
+  ``<queue>.dead`` with the error's type and message, the consumer and the attempts.
+  The original is acked only after that publish is confirmed, else it is requeued.
+
+:func:`dead_letters` shows what is in a dead-letter queue; :func:`replay_dead_letters` moves it
+back to the consumer's queue with the attempt count reset.
+
+Delivery is at-least-once (the outbox relay may publish twice; a retry may follow a commit
+whose ack was lost), so a handler records the event in the inbox IN THE SAME TRANSACTION as its
+effect and skips a duplicate::
+
+    class RegistryService:
+        name = "registry"
+        db = Database(Base)
+
+        @consumes("verification", "household_verified")
+        def on_household_verified(self, event: dict) -> None:
+            with self.db.get_session() as session:     # commits on leaving the block
+                if not outbox.first_delivery(
+                    session, "registry.on_household_verified", event["event_id"]
+                ):
+                    return                             # a duplicate: the effect is committed
+                lifecycle.mark_verified(session, event["data"])
+
+Exception messages travel into the dead-letter headers: services mask NIKs in them; any
+16-digit number left is masked here as well.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+import amqp
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.events import SERVICE_POOL, EventHandler
+from nameko.exceptions import ContainerBeingKilled
+from nameko.messaging import QueueConsumer
+
+from sipmas import nik, settings, topology
+from sipmas.events import validate_event
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = "x-sipmas-attempts"
+CONSUMER = "x-sipmas-consumer"
+QUEUE = "x-sipmas-queue"
+ERROR_TYPE = "x-sipmas-error-type"
+ERROR_MESSAGE = "x-sipmas-error-message"
+FAILED_AT = "x-sipmas-failed-at"
+ORIGINAL_EXCHANGE = "x-sipmas-original-exchange"
+ORIGINAL_ROUTING_KEY = "x-sipmas-original-routing-key"
+FAILURE_HEADERS = (CONSUMER, QUEUE, ERROR_TYPE, ERROR_MESSAGE, FAILED_AT, ATTEMPTS)
+BROKER_HEADERS = ("x-death", "x-first-death-", "x-last-death-")  # added by dead-lettering
+
+CONFIRM_TIMEOUT = 10.0
+MAX_ERROR_MESSAGE = 1000
+_SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
+
+
+def retry_delay_ms(attempt: int) -> int:
+    """Backoff before attempt ``attempt + 1``: base, 2×base, 4×base, ... capped."""
+    base = int(settings.env("SIPMAS_CONSUMER_RETRY_BASE_MS", "1000"))
+    cap = int(settings.env("SIPMAS_CONSUMER_RETRY_MAX_MS", "60000"))
+    return min(cap, base * 2 ** max(0, attempt - 1))
+
+
+def scrub(text: str) -> str:
+    """Mask anything that looks like a NIK: a dead letter's error must not carry one."""
+    return _SIXTEEN_DIGITS.sub(lambda match: nik.mask(match.group()), text)
+
+
+def error_headers(error: BaseException) -> dict[str, str]:
+    """The error's class and (scrubbed, bounded) message, as dead-letter headers."""
+    kind = type(error)
+    message = getattr(error, "messages", None) or str(error)
+    if not isinstance(message, str):
+        message = json.dumps(message, default=str, sort_keys=True)
+    return {
+        ERROR_TYPE: f"{kind.__module__}.{kind.__qualname__}",
+        ERROR_MESSAGE: scrub(message)[:MAX_ERROR_MESSAGE],
+    }
+
+
+def carried_headers(headers: dict[str, Any] | None) -> dict[str, Any]:
+    """A message's headers without the broker's dead-lettering history."""
+    return {
+        key: value
+        for key, value in (headers or {}).items()
+        if not any(key == name or key.startswith(name) for name in BROKER_HEADERS)
+    }
+
+
+class Unroutable(Exception):
+    """The broker returned a message: its target queue does not exist."""
+
+
+class ConfirmedPublisher:
+    """One message at a time, confirmed, on a lazily opened connection that is reopened once."""
+
+    def __init__(self, amqp_uri: str) -> None:
+        self.amqp_uri = amqp_uri
+        self._lock = threading.Lock()  # green under eventlet: workers take turns
+        self._connection: amqp.Connection | None = None
+        self._channel: amqp.Channel | None = None
+        self._returned: list[str] = []
+
+    def publish(self, body: bytes, routing_key: str, properties: dict[str, Any]) -> None:
+        """Publish to the default exchange (straight into queue ``routing_key``) and confirm."""
+        with self._lock:
+            for attempt in (1, 2):  # a connection idle for long may be stale: retry once
+                try:
+                    self._publish(body, routing_key, properties)
+                    return
+                except Unroutable:
+                    raise
+                except Exception:
+                    self.close()
+                    if attempt == 2:
+                        raise
+
+    def close(self) -> None:
+        connection, self._connection, self._channel = self._connection, None, None
+        topology.close_quietly(connection)
+
+    def _publish(self, body: bytes, routing_key: str, properties: dict[str, Any]) -> None:
+        channel = self._ready_channel()
+        self._returned.clear()
+        channel.basic_publish_confirm(
+            amqp.Message(body, **properties),
+            exchange="",
+            routing_key=routing_key,
+            mandatory=True,
+            confirm_timeout=CONFIRM_TIMEOUT,
+        )
+        if self._returned:
+            raise Unroutable(routing_key)
+
+    def _ready_channel(self) -> amqp.Channel:
+        if self._channel is None:
+            self._connection = topology.connect(self.amqp_uri)
+            self._channel = self._connection.channel()
+            self._channel.events["basic_return"].add(
+                lambda exc, exchange, routing_key, message: self._returned.append(routing_key)
+            )
+        return self._channel
+
+
+class DeadLetteringQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, except that an undecodable body is dead-lettered.
+
+    kombu's default logs the raw body (personal data) and acks it: the message would vanish.
+    """
+
+    def get_consumers(self, consumer_cls: Any, channel: Any) -> Any:
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            consumer.on_decode_error = provider.handle_undecodable
+        return consumers
+
+
+class Consumes(EventHandler):
+    """nameko's event handler that validates, retries with backoff and dead-letters."""
+
+    queue_consumer = DeadLetteringQueueConsumer()
+
+    def __init__(self, producer: str, event_type: str, **kwargs: Any) -> None:
+        for fixed in ("handler_type", "reliable_delivery", "requeue_on_error"):
+            if fixed in kwargs:
+                raise TypeError(f"consumes() fixes {fixed}")
+        super().__init__(
+            producer,
+            event_type,
+            handler_type=SERVICE_POOL,
+            reliable_delivery=True,
+            requeue_on_error=False,
+            **kwargs,
+        )
+
+    @property
+    def consumer(self) -> str:
+        """The name this handler records in the inbox and in dead letters."""
+        return f"{self.container.service_name}.{self.method_name}"
+
+    def setup(self) -> None:
+        super().setup()
+        self.max_attempts = max(1, settings.consumer_max_attempts())
+        amqp_uri = self.container.config[AMQP_URI_CONFIG_KEY]
+        with topology.connection(amqp_uri) as conn:
+            topology.declare_side_queues(conn.channel(), self.queue.name)
+        self.publisher = ConfirmedPublisher(amqp_uri)
+
+    def stop(self) -> None:
+        super().stop()
+        self.publisher.close()
+
+    def kill(self) -> None:
+        super().kill()
+        self.publisher.close()
+
+    def unpack_message_headers(self, message: Any) -> dict[str, Any]:
+        """nameko's context (``nameko.*`` headers) and the event's correlation id, nothing else."""
+        headers = message.headers or {}
+        prefix = f"{self.header_prefix}."
+        data = {key[len(prefix) :]: v for key, v in headers.items() if key.startswith(prefix)}
+        if headers.get("correlation_id"):
+            data.setdefault("correlation_id", headers["correlation_id"])
+        return data
+
+    def handle_message(self, body: Any, message: Any) -> None:
+        try:
+            event = validate_event(body)
+        except Exception as error:  # any failure to read the event: retrying will not help
+            self._dead_letter(message, error, attempts=_attempts(message))
+            return
+        handle_result = partial(self.handle_result, message)
+        try:
+            self.container.spawn_worker(
+                self,
+                (event,),
+                {},
+                context_data=self.unpack_message_headers(message),
+                handle_result=handle_result,
+            )
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def handle_undecodable(self, message: Any, error: BaseException) -> None:
+        """A body that is not JSON: no retry can help, dead-letter it."""
+        self._dead_letter(message, error, attempts=_attempts(message))
+
+    def handle_message_processed(
+        self, message: Any, result: Any = None, exc_info: tuple | None = None
+    ) -> None:
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+            return
+        attempts = _attempts(message) + 1
+        if attempts >= self.max_attempts:
+            self._dead_letter(message, exc_info[1], attempts)
+        else:
+            self._retry(message, exc_info[1], attempts)
+
+    def _retry(self, message: Any, error: BaseException, attempts: int) -> None:
+        delay = retry_delay_ms(attempts)
+        headers = {**_origin(message), ATTEMPTS: attempts}
+        log.warning(
+            "%s failed on %s %s (attempt %d of %d, %s); retrying in %d ms",
+            self.consumer,
+            *_identity(message),
+            attempts,
+            self.max_attempts,
+            type(error).__name__,
+            delay,
+        )
+        target = topology.retry_queue(self.queue.name)
+        self._forward(message, target, headers, expiration=str(delay))
+
+    def _dead_letter(self, message: Any, error: BaseException, attempts: int) -> None:
+        headers = {
+            **_origin(message),
+            **error_headers(error),
+            CONSUMER: self.consumer,
+            QUEUE: self.queue.name,
+            ATTEMPTS: attempts,
+            FAILED_AT: datetime.now(UTC).isoformat(),
+        }
+        log.error(
+            "%s dead-lettered %s %s after %d attempts (%s)",
+            self.consumer,
+            *_identity(message),
+            attempts,
+            type(error).__name__,
+        )
+        self._forward(message, topology.dead_queue(self.queue.name), headers)
+
+    def _forward(
+        self, message: Any, queue: str, headers: dict[str, Any], expiration: str | None = None
+    ) -> None:
+        """Republish the original bytes to ``queue``; ack only once the broker confirmed it."""
+        properties = {
+            "content_type": message.content_type or "application/json",
+            "content_encoding": message.content_encoding or "utf-8",
+            "delivery_mode": 2,
+            "application_headers": {**carried_headers(message.headers), **headers},
+        }
+        if message.properties.get("message_id"):
+            properties["message_id"] = message.properties["message_id"]
+        if expiration is not None:
+            properties["expiration"] = expiration
+        try:
+            self.publisher.publish(message.body, queue, properties)
+        except Exception as error:
+            log.error("%s could not forward to %s (%s); requeued", self.consumer, queue, error)
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+
+def consumes(producer: str, event_type: str, **kwargs: Any) -> Callable:
+    """Decorate a service method that handles ``producer``'s ``event_type`` events."""
+    return Consumes.decorator(producer, event_type, **kwargs)
+
+
+def _attempts(message: Any) -> int:
+    try:
+        return int((message.headers or {}).get(ATTEMPTS, 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _origin(message: Any) -> dict[str, str]:
+    """Where the event was first published, kept across retries (they go via the default one)."""
+    headers = message.headers or {}
+    info = message.delivery_info
+    return {
+        ORIGINAL_EXCHANGE: headers.get(ORIGINAL_EXCHANGE, info.get("exchange", "")),
+        ORIGINAL_ROUTING_KEY: headers.get(ORIGINAL_ROUTING_KEY, info.get("routing_key", "")),
+    }
+
+
+def _identity(message: Any) -> tuple[str, str]:
+    """Event type and id of a message, for log lines (never its body)."""
+    headers = message.headers or {}
+    event_type = headers.get("event_type") or headers.get(ORIGINAL_ROUTING_KEY)
+    return str(event_type or message.delivery_info.get("routing_key")), str(
+        message.properties.get("message_id")
+    )
+
+
+# --- operating dead letters ---------------------------------------------------------------------
+
+
+def _consumer_queue(queue: str) -> str:
+    suffix = ".dead"
+    return queue[: -len(suffix)] if queue.endswith(suffix) else queue
+
+
+def describe_dead_letter(message: amqp.Message) -> dict[str, Any]:
+    """A dead letter as an operator reads it: what failed, where, how often, and the event."""
+    headers = dict(message.headers or {})
+    body = message.body.decode() if isinstance(message.body, bytes) else message.body
+    with suppress(ValueError):  # else keep the text: an invalid body is what the operator needs
+        body = json.loads(body)
+    return {
+        "event_id": message.properties.get("message_id"),
+        "event_type": headers.get("event_type") or headers.get(ORIGINAL_ROUTING_KEY),
+        "consumer": headers.get(CONSUMER),
+        "queue": headers.get(QUEUE),
+        "attempts": headers.get(ATTEMPTS),
+        "error_type": headers.get(ERROR_TYPE),
+        "error_message": headers.get(ERROR_MESSAGE),
+        "failed_at": headers.get(FAILED_AT),
+        "headers": headers,
+        "body": body,
+    }
+
+
+def dead_letters(amqp_uri: str | None, queue: str, limit: int = 10_000) -> list[dict[str, Any]]:
+    """Read (without removing) the dead letters of consumer queue ``queue`` (or ``<queue>.dead``).
+
+    Messages are fetched unacked and return to the queue, in order, when the channel closes.
+    """
+    found: list[dict[str, Any]] = []
+    with topology.connection(amqp_uri) as conn:
+        channel = conn.channel()
+        while len(found) < limit:
+            message = channel.basic_get(topology.dead_queue(_consumer_queue(queue)))
+            if message is None:
+                break
+            found.append(describe_dead_letter(message))
+        channel.close()
+    return found
+
+
+def replay_dead_letters(amqp_uri: str | None, queue: str) -> int:
+    """Move the dead letters of ``queue`` back into it with the attempt count reset.
+
+    Each letter leaves the dead-letter queue only once its copy is confirmed in ``queue``; only
+    the letters present when called are moved, so one that fails again cannot loop here.
+    """
+    target = _consumer_queue(queue)
+    dead = topology.dead_queue(target)
+    moved = 0
+    with topology.connection(amqp_uri) as conn:
+        channel = conn.channel()
+        returned: list[str] = []
+        channel.events["basic_return"].add(lambda exc, ex, key, msg: returned.append(key))
+        _, waiting, _ = channel.queue_declare(dead, passive=True)
+        while moved < waiting:
+            message = channel.basic_get(dead)
+            if message is None:
+                break
+            channel.basic_publish_confirm(
+                _for_replay(message),
+                exchange="",
+                routing_key=target,
+                mandatory=True,
+                confirm_timeout=CONFIRM_TIMEOUT,
+            )
+            if returned:
+                raise Unroutable(target)  # the letter stays (unacked, so requeued) in .dead
+            channel.basic_ack(message.delivery_tag)
+            moved += 1
+    log.info("replayed %d dead letters into %s", moved, target)
+    return moved
+
+
+def _for_replay(message: amqp.Message) -> amqp.Message:
+    carried = carried_headers(message.headers).items()
+    headers = {key: value for key, value in carried if key not in FAILURE_HEADERS}
+    properties = {
+        key: message.properties[key]
+        for key in ("content_type", "content_encoding", "message_id")
+        if message.properties.get(key)
+    }
+    return amqp.Message(message.body, delivery_mode=2, application_headers=headers, **properties)
