@@ -9,9 +9,9 @@ import argparse
 import logging
 import sys
 import warnings
+from pathlib import Path
 
 warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
-from pathlib import Path
 
 SERVICES = ("registry",)
 
@@ -20,7 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sipmas", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
-    migrate = commands.add_parser("migrate", help="create databases, apply migrations, declare queues")
+    migrate = commands.add_parser(
+        "migrate", help="create databases, apply migrations, declare queues"
+    )
     migrate.add_argument("services", nargs="*", default=list(SERVICES))
 
     imp = commands.add_parser("import", help="import a DTKS/DTSEN/P3KE/PMKS file into the registry")

@@ -63,14 +63,18 @@ def errors(raw: str | None) -> list[str]:
     if len(value) != 16:
         return ["nik_length"]
     found = []
-    if value[:2] not in reference.PROVINCE_CODES or value[2:4] == "00" or value[4:6] == "00":
-        found.append("nik_area")
-    elif value[:4] == "6408" and f"64.08.{value[4:6]}" not in reference.kecamatan_by_code():
+    if (
+        value[:2] not in reference.PROVINCE_CODES
+        or value[2:4] == "00"
+        or value[4:6] == "00"
+        or (value[:4] == "6408" and f"64.08.{value[4:6]}" not in reference.kecamatan_by_code())
+    ):
         found.append("nik_area")
     p = parts(value)
-    if not (1 <= p.month <= 12 and 1 <= p.day <= DAYS_IN_MONTH[p.month - 1]) or 31 < int(
-        value[6:8]
-    ) <= 40:
+    if (
+        not (1 <= p.month <= 12 and 1 <= p.day <= DAYS_IN_MONTH[p.month - 1])
+        or 31 < int(value[6:8]) <= 40
+    ):
         found.append("nik_date")
     if p.serial == "0000":
         found.append("nik_serial")

@@ -10,10 +10,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sipmas import events, nik, outbox
 from services.registry import lifecycle
 from services.registry.importing.pipeline import Importer
 from services.registry.importing.problems import PROBLEMS
+from sipmas import events, nik, outbox
 
 
 class NotFound(Exception):
@@ -33,33 +33,55 @@ class Invalid(Exception):
 
 def get(session: Session, household_id: int) -> dict[str, Any]:
     """A household with its members, each value's provenance, open conflicts and timeline."""
-    row = session.execute(
-        sa.text(
-            "SELECT h.*, b.source AS base_source, b.started_at AS base_at "
-            "FROM households h LEFT JOIN import_batches b ON b.id = h.batch_id WHERE h.id = :id"
-        ),
-        {"id": household_id},
-    ).mappings().first()
+    row = (
+        session.execute(
+            sa.text(
+                "SELECT h.*, b.source AS base_source, b.started_at AS base_at "
+                "FROM households h LEFT JOIN import_batches b ON b.id = h.batch_id WHERE h.id = :id"
+            ),
+            {"id": household_id},
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound(household_id)
     batches = _batches(session)
-    members = session.execute(
-        sa.text("SELECT * FROM people WHERE household_id = :id ORDER BY "
-                "(hubungan = 'kepala') DESC NULLS LAST, tanggal_lahir NULLS LAST, nik"),
-        {"id": household_id},
-    ).mappings().all()
+    members = (
+        session.execute(
+            sa.text(
+                "SELECT * FROM people WHERE household_id = :id ORDER BY "
+                "(hubungan = 'kepala') DESC NULLS LAST, tanggal_lahir NULLS LAST, nik"
+            ),
+            {"id": household_id},
+        )
+        .mappings()
+        .all()
+    )
     return {
         "id": row["id"],
         "correlation_id": str(row["correlation_id"]),
         "no_kk": _kk(row["no_kk"]),
         "status": row["status"],
-        "address": {k: row[k] for k in ("kecamatan_code", "desa_code", "alamat", "rt", "rw",
-                                        "dusun", "latitude", "longitude")},
+        "address": {
+            k: row[k]
+            for k in (
+                "kecamatan_code",
+                "desa_code",
+                "alamat",
+                "rt",
+                "rw",
+                "dusun",
+                "latitude",
+                "longitude",
+            )
+        },
         "desil": row["desil"],
         "indicators": row["indicators"],
         "sources": row["sources"],
-        "provenance": _provenance(row, batches,
-                                  ("desil", "desa_code", "alamat", "indicators", "no_kk")),
+        "provenance": _provenance(
+            row, batches, ("desil", "desa_code", "alamat", "indicators", "no_kk")
+        ),
         "members": [_member(m, batches) for m in members],
         "conflicts": conflicts(session, household_id),
         "timeline": timeline(session, household_id, row, batches),
@@ -78,8 +100,11 @@ def _member(m, batches) -> dict[str, Any]:
         "attributes": m["attributes"],
         "no_kk": _kk(m["no_kk"]),
         "kk_since": m["kk_since"].isoformat() if m["kk_since"] else None,
-        "provenance": _provenance(m, batches, ("nama", "jenis_kelamin", "tanggal_lahir",
-                                               "hubungan", "status_kawin", "pmks", "no_kk")),
+        "provenance": _provenance(
+            m,
+            batches,
+            ("nama", "jenis_kelamin", "tanggal_lahir", "hubungan", "status_kawin", "pmks", "no_kk"),
+        ),
     }
 
 
@@ -87,12 +112,18 @@ def _provenance(row, batches, fields) -> dict[str, dict[str, Any]]:
     """field → where its value came from: source, batch, row, time."""
     out = {}
     for field in fields:
-        ref = (row["provenance"] or {}).get(field) or {"batch": row["batch_id"],
-                                                        "row": row["row_no"]}
+        ref = (row["provenance"] or {}).get(field) or {
+            "batch": row["batch_id"],
+            "row": row["row_no"],
+        }
         batch = batches.get(ref.get("batch"), {})
-        out[field] = {"source": ref.get("source") or batch.get("source"),
-                      "batch": ref.get("batch"), "row": ref.get("row"), "at": batch.get("at"),
-                      "by": ref.get("by") or ref.get("resolved_by")}
+        out[field] = {
+            "source": ref.get("source") or batch.get("source"),
+            "batch": ref.get("batch"),
+            "row": ref.get("row"),
+            "at": batch.get("at"),
+            "by": ref.get("by") or ref.get("resolved_by"),
+        }
     return out
 
 
@@ -103,21 +134,34 @@ def _batches(session: Session) -> dict[int, dict[str, Any]]:
 
 def conflicts(session: Session, household_id: int) -> list[dict[str, Any]]:
     rows = session.execute(
-        sa.text("SELECT c.*, kb.source AS kept_source, ob.source AS other_source "
-                "FROM conflicts c LEFT JOIN import_batches kb ON kb.id = c.kept_batch "
-                "LEFT JOIN import_batches ob ON ob.id = c.other_batch "
-                "WHERE c.household_id = :id ORDER BY c.id"),
+        sa.text(
+            "SELECT c.*, kb.source AS kept_source, ob.source AS other_source "
+            "FROM conflicts c LEFT JOIN import_batches kb ON kb.id = c.kept_batch "
+            "LEFT JOIN import_batches ob ON ob.id = c.other_batch "
+            "WHERE c.household_id = :id ORDER BY c.id"
+        ),
         {"id": household_id},
     ).mappings()
     return [
         {
-            "id": r["id"], "nik": str(r["nik"]) if r["nik"] else None, "field": r["field"],
+            "id": r["id"],
+            "nik": str(r["nik"]) if r["nik"] else None,
+            "field": r["field"],
             "status": r["status"],
-            "kept": {"value": r["kept_value"], "source": r["kept_source"],
-                     "batch": r["kept_batch"], "row": r["kept_row"]},
-            "other": {"value": r["other_value"], "source": r["other_source"],
-                      "batch": r["other_batch"], "row": r["other_row"]},
-            "resolved_value": r["resolved_value"], "resolved_by": r["resolved_by"],
+            "kept": {
+                "value": r["kept_value"],
+                "source": r["kept_source"],
+                "batch": r["kept_batch"],
+                "row": r["kept_row"],
+            },
+            "other": {
+                "value": r["other_value"],
+                "source": r["other_source"],
+                "batch": r["other_batch"],
+                "row": r["other_row"],
+            },
+            "resolved_value": r["resolved_value"],
+            "resolved_by": r["resolved_by"],
         }
         for r in rows
     ]
@@ -127,18 +171,29 @@ def timeline(session: Session, household_id: int, row=None, batches=None) -> lis
     """Registration, then every lifecycle move with who, why, when and what caused it."""
     entries = []
     if row is not None:
-        entries.append({"at": row["created_at"].isoformat(), "action": "register",
-                        "to_status": "registered", "actor": (batches or {}).get(
-                            row["batch_id"], {}).get("source", "registry"),
-                        "reason": f"import batch {row['batch_id']}"})
+        entries.append(
+            {
+                "at": row["created_at"].isoformat(),
+                "action": "register",
+                "to_status": "registered",
+                "actor": (batches or {}).get(row["batch_id"], {}).get("source", "registry"),
+                "reason": f"import batch {row['batch_id']}",
+            }
+        )
     moves = session.execute(
         sa.text("SELECT * FROM status_transitions WHERE household_id = :id ORDER BY id"),
         {"id": household_id},
     ).mappings()
     entries += [
-        {"at": m["at"].isoformat(), "action": m["action"], "from_status": m["from_status"],
-         "to_status": m["to_status"], "actor": m["actor"], "reason": m["reason"],
-         "cause_event_id": str(m["cause_event_id"]) if m["cause_event_id"] else None}
+        {
+            "at": m["at"].isoformat(),
+            "action": m["action"],
+            "from_status": m["from_status"],
+            "to_status": m["to_status"],
+            "actor": m["actor"],
+            "reason": m["reason"],
+            "cause_event_id": str(m["cause_event_id"]) if m["cause_event_id"] else None,
+        }
         for m in moves
     ]
     return entries
@@ -156,8 +211,9 @@ def search(session: Session, criteria: dict[str, Any]) -> list[dict[str, Any]]:
         member_where.append("p.nik = :nik")
         params["nik"] = int(criteria["nik"])
     if criteria.get("no_kk"):
-        where.append("(h.no_kk = :kk OR EXISTS (SELECT 1 FROM people k WHERE "
-                     "k.household_id = h.id AND k.no_kk = :kk))")
+        where.append(
+            "(h.no_kk = :kk OR h.id IN (SELECT household_id FROM kk_history WHERE no_kk = :kk))"
+        )
         params["kk"] = int(criteria["no_kk"])
     if criteria.get("name"):
         member_where.append("p.nama % :name")
@@ -170,8 +226,9 @@ def search(session: Session, criteria: dict[str, Any]) -> list[dict[str, Any]]:
             where.append(f"h.{key} = :{key}")
             params[key] = criteria[key]
     if member_where:
-        where.append("h.id IN (SELECT p.household_id FROM people p WHERE "
-                     + " AND ".join(member_where) + ")")
+        where.append(
+            "h.id IN (SELECT p.household_id FROM people p WHERE " + " AND ".join(member_where) + ")"
+        )
     rows = session.execute(
         sa.text(
             "SELECT h.id, h.status, h.desa_code, h.kecamatan_code, h.desil, h.sources, "
@@ -183,9 +240,22 @@ def search(session: Session, criteria: dict[str, Any]) -> list[dict[str, Any]]:
         params,
     ).mappings()
     return [
-        {**{k: r[k] for k in ("id", "status", "desa_code", "kecamatan_code", "desil",
-                              "sources", "members", "head_name")},
-         "head_nik": nik.mask(str(r["head_nik"])) if r["head_nik"] else None}
+        {
+            **{
+                k: r[k]
+                for k in (
+                    "id",
+                    "status",
+                    "desa_code",
+                    "kecamatan_code",
+                    "desil",
+                    "sources",
+                    "members",
+                    "head_name",
+                )
+            },
+            "head_nik": nik.mask(str(r["head_nik"])) if r["head_nik"] else None,
+        }
         for r in rows
     ]
 
@@ -214,17 +284,36 @@ def move(
         {"s": target, "id": household_id},
     )
     session.execute(
-        sa.text("INSERT INTO status_transitions (household_id, from_status, to_status, action, "
-                "reason, actor, cause_event_id) VALUES (:h, :f, :t, :a, :r, :actor, :c)"),
-        {"h": household_id, "f": row.status, "t": target, "a": action, "r": reason,
-         "actor": actor, "c": cause_event_id},
+        sa.text(
+            "INSERT INTO status_transitions (household_id, from_status, to_status, action, "
+            "reason, actor, cause_event_id) VALUES (:h, :f, :t, :a, :r, :actor, :c)"
+        ),
+        {
+            "h": household_id,
+            "f": row.status,
+            "t": target,
+            "a": action,
+            "r": reason,
+            "actor": actor,
+            "c": cause_event_id,
+        },
     )
-    outbox.add(session, events.envelope(
-        "household_status_changed",
-        {"household_id": household_id, "from_status": row.status, "to_status": target,
-         "action": action, "reason": reason, "actor": actor, "cause_event_id": cause_event_id},
-        correlation_id=row.correlation_id,
-    ))
+    outbox.add(
+        session,
+        events.envelope(
+            "household_status_changed",
+            {
+                "household_id": household_id,
+                "from_status": row.status,
+                "to_status": target,
+                "action": action,
+                "reason": reason,
+                "actor": actor,
+                "cause_event_id": cause_event_id,
+            },
+            correlation_id=row.correlation_id,
+        ),
+    )
     return {"household_id": household_id, "from_status": row.status, "to_status": target}
 
 
@@ -241,42 +330,72 @@ def apply_event(session: Session, consumer: str, event: dict[str, Any]) -> dict 
     action = lifecycle.action_for_event(event["event_type"], data, current)
     if action is None:
         return None
-    return move(session, data["household_id"], action, actor=event["producer"],
-                reason=event["event_type"], cause_event_id=str(event["event_id"]))
+    return move(
+        session,
+        data["household_id"],
+        action,
+        actor=event["producer"],
+        reason=event["event_type"],
+        cause_event_id=str(event["event_id"]),
+    )
 
 
 def resolve_conflict(session: Session, conflict_id: int, value: str, actor: str) -> dict:
     """A person decides which value holds; the losing value stays on the conflict."""
-    row = session.execute(
-        sa.text("SELECT * FROM conflicts WHERE id = :id FOR UPDATE"), {"id": conflict_id}
-    ).mappings().first()
+    row = (
+        session.execute(
+            sa.text("SELECT * FROM conflicts WHERE id = :id FOR UPDATE"), {"id": conflict_id}
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound(conflict_id)
     if value not in (row["kept_value"], row["other_value"]):
-        raise Invalid({"value": ["harus salah satu nilai yang bertentangan / "
-                                 "must be one of the conflicting values"]})
-    batch, row_no = ((row["kept_batch"], row["kept_row"]) if value == row["kept_value"]
-                     else (row["other_batch"], row["other_row"]))
+        raise Invalid(
+            {
+                "value": [
+                    "harus salah satu nilai yang bertentangan / "
+                    "must be one of the conflicting values"
+                ]
+            }
+        )
+    batch, row_no = (
+        (row["kept_batch"], row["kept_row"])
+        if value == row["kept_value"]
+        else (row["other_batch"], row["other_row"])
+    )
     provenance = {row["field"]: {"batch": batch, "row": row_no, "resolved_by": actor}}
-    table, key = (("people", "nik") if row["nik"] else ("households", "id"))
+    table, key = ("people", "nik") if row["nik"] else ("households", "id")
     column = row["field"]
     cast = {"desil": "smallint", "tanggal_lahir": "date"}.get(column, "text")
     session.execute(
-        sa.text(f"UPDATE {table} SET {column} = CAST(:v AS {cast}), "
-                f"provenance = provenance || CAST(:p AS jsonb), updated_at = now() "
-                f"WHERE {key} = :k"),
+        sa.text(
+            f"UPDATE {table} SET {column} = CAST(:v AS {cast}), "
+            f"provenance = provenance || CAST(:p AS jsonb), updated_at = now() "
+            f"WHERE {key} = :k"
+        ),
         {"v": value, "p": _json(provenance), "k": row["nik"] or row["household_id"]},
     )
     session.execute(
-        sa.text("UPDATE conflicts SET status = 'resolved', resolved_value = :v, "
-                "resolved_by = :a, resolved_at = now() WHERE id = :id"),
+        sa.text(
+            "UPDATE conflicts SET status = 'resolved', resolved_value = :v, "
+            "resolved_by = :a, resolved_at = now() WHERE id = :id"
+        ),
         {"v": value, "a": actor, "id": conflict_id},
     )
-    outbox.add(session, events.envelope(
-        "household_updated",
-        {"household_id": row["household_id"], "source": "pemda", "batch_id": None,
-         "changed_fields": [column]},
-    ))
+    outbox.add(
+        session,
+        events.envelope(
+            "household_updated",
+            {
+                "household_id": row["household_id"],
+                "source": "pemda",
+                "batch_id": None,
+                "changed_fields": [column],
+            },
+        ),
+    )
     return {"conflict_id": conflict_id, "field": column, "value": value}
 
 
@@ -286,23 +405,31 @@ def register(connection, members: list[dict[str, Any]], actor: str) -> dict[str,
     key = {"id_keluarga": f"pemda-{uuid.uuid4()}"}
     rows = [{**key, **{k: v for k, v in m.items() if v is not None}} for m in members]
     importer = Importer(connection)
-    summary = importer.import_rows("pemda", rows, actor=actor, label=f"pemda:{actor}",
-                                   commit=False)
+    summary = importer.import_rows("pemda", rows, actor=actor, label=f"pemda:{actor}", commit=False)
     errors = [p for p in importer.problems(summary.batch_id) if p[3] == "error"]
     if errors:
         connection.rollback()
         raise Invalid(_row_errors(errors))
     if summary.imported == 0:
         connection.rollback()
-        raise Invalid({"members": ["semua anggota sudah terdaftar; gunakan ubah data / "
-                                   "every member is already registered; update instead"]})
+        raise Invalid(
+            {
+                "members": [
+                    "semua anggota sudah terdaftar; gunakan ubah data / "
+                    "every member is already registered; update instead"
+                ]
+            }
+        )
     cur = connection.cursor()
-    cur.execute("SELECT DISTINCT household_id FROM people WHERE batch_id = %s",
-                (summary.batch_id,))
+    cur.execute("SELECT DISTINCT household_id FROM people WHERE batch_id = %s", (summary.batch_id,))
     household_ids = [r[0] for r in cur.fetchall()]
     connection.commit()
-    return {"household_ids": household_ids, "batch_id": summary.batch_id,
-            "imported": summary.imported, "merged": summary.merged}
+    return {
+        "household_ids": household_ids,
+        "batch_id": summary.batch_id,
+        "imported": summary.imported,
+        "merged": summary.merged,
+    }
 
 
 def _row_errors(problems) -> dict[str, Any]:
@@ -310,7 +437,8 @@ def _row_errors(problems) -> dict[str, Any]:
     for row_no, column, code, _ in problems:
         message = PROBLEMS[code]
         out.setdefault(f"members[{row_no - 1}]", {}).setdefault(column or "row", []).append(
-            f"{message.id} / {message.en}")
+            f"{message.id} / {message.en}"
+        )
     return out
 
 
@@ -328,9 +456,13 @@ def update(session: Session, household_id: int, changes: dict[str, Any], actor: 
     """Correct household-level values; each changed field records who changed it and when."""
     if not changes:
         raise Invalid({"changes": ["tidak ada perubahan / nothing to change"]})
-    row = session.execute(
-        sa.text("SELECT * FROM households WHERE id = :id FOR UPDATE"), {"id": household_id}
-    ).mappings().first()
+    row = (
+        session.execute(
+            sa.text("SELECT * FROM households WHERE id = :id FOR UPDATE"), {"id": household_id}
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound(household_id)
     changed = sorted(k for k, v in changes.items() if row[k] != v)
@@ -339,14 +471,23 @@ def update(session: Session, household_id: int, changes: dict[str, Any], actor: 
     sets = ", ".join(f"{k} = :{k}" for k in changed)
     stamp = {k: {"by": actor, "source": "pemda"} for k in changed}
     session.execute(
-        sa.text(f"UPDATE households SET {sets}, provenance = provenance || CAST(:p AS jsonb), "
-                "updated_at = now() WHERE id = :id"),
+        sa.text(
+            f"UPDATE households SET {sets}, provenance = provenance || CAST(:p AS jsonb), "
+            "updated_at = now() WHERE id = :id"
+        ),
         {**{k: changes[k] for k in changed}, "p": _json(stamp), "id": household_id},
     )
-    outbox.add(session, events.envelope(
-        "household_updated",
-        {"household_id": household_id, "source": "pemda", "batch_id": None,
-         "changed_fields": changed},
-        correlation_id=row["correlation_id"],
-    ))
+    outbox.add(
+        session,
+        events.envelope(
+            "household_updated",
+            {
+                "household_id": household_id,
+                "source": "pemda",
+                "batch_id": None,
+                "changed_fields": changed,
+            },
+            correlation_id=row["correlation_id"],
+        ),
+    )
     return {"household_id": household_id, "changed_fields": changed}

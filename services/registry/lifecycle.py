@@ -18,8 +18,16 @@ ALL = frozenset(LIFECYCLE_STATUSES)
 # action: (the statuses it may leave, the status it reaches)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "request_verification": (
-        frozenset({"registered", "verified_eligible", "not_eligible", "referred",
-                   "in_intervention", "graduated"}),
+        frozenset(
+            {
+                "registered",
+                "verified_eligible",
+                "not_eligible",
+                "referred",
+                "in_intervention",
+                "graduated",
+            }
+        ),
         "awaiting_verification",
     ),
     "verify_eligible": (frozenset({"registered", "awaiting_verification"}), "verified_eligible"),

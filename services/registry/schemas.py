@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from sipmas.events import LIFECYCLE_STATUSES
 from services.registry import lifecycle
+from sipmas.events import LIFECYCLE_STATUSES
 
 TEXT = {"allow_none": True, "validate": validate.Length(max=200)}
 
@@ -50,8 +50,9 @@ class MemberEntry(Schema):
 
 
 class RegisterHousehold(Schema):
-    members = fields.List(fields.Nested(MemberEntry), required=True,
-                          validate=validate.Length(min=1, max=30))
+    members = fields.List(
+        fields.Nested(MemberEntry), required=True, validate=validate.Length(min=1, max=30)
+    )
     actor = fields.String(required=True)
 
 
@@ -68,7 +69,8 @@ class UpdateHousehold(Schema):
 
 
 class Transition(Schema):
-    action = fields.String(required=True, validate=validate.OneOf(sorted(
-        lifecycle.OPERATOR_ACTIONS)))
+    action = fields.String(
+        required=True, validate=validate.OneOf(sorted(lifecycle.OPERATOR_ACTIONS))
+    )
     reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
     actor = fields.String(required=True)

@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from marshmallow import ValidationError
 from nameko.rpc import rpc
 
-from sipmas import db, outbox
-from sipmas.messaging import consumes
 from services.registry import households, schemas
 from services.registry.importing import run
 from services.registry.models import Base
+from sipmas import db, outbox
+from sipmas.messaging import consumes
 
 
 def _errors(error: Exception) -> dict[str, Any]:
@@ -26,8 +26,12 @@ def _errors(error: Exception) -> dict[str, Any]:
     return {"error": "illegal_transition", "message": str(error)}
 
 
-REFUSALS = (ValidationError, households.Invalid, households.NotFound,
-            households.lifecycle.IllegalTransition)
+REFUSALS = (
+    ValidationError,
+    households.Invalid,
+    households.NotFound,
+    households.lifecycle.IllegalTransition,
+)
 
 
 class RegistryService:
@@ -58,13 +62,22 @@ class RegistryService:
     def list_imports(self, limit: int = 50) -> list[dict[str, Any]]:
         with self.db.get_session() as session:
             rows = session.execute(
-                sa.text("SELECT id, source, filename, status, actor, started_at, finished_at, "
-                        "rows_read, imported, merged, unchanged, rejected, "
-                        "households_registered, duplicate_of FROM import_batches "
-                        "ORDER BY id DESC LIMIT :n"), {"n": min(limit, 500)}).mappings()
-            return [{**r, "started_at": r["started_at"].isoformat(),
-                     "finished_at": r["finished_at"] and r["finished_at"].isoformat()}
-                    for r in rows]
+                sa.text(
+                    "SELECT id, source, filename, status, actor, started_at, finished_at, "
+                    "rows_read, imported, merged, unchanged, rejected, "
+                    "households_registered, duplicate_of FROM import_batches "
+                    "ORDER BY id DESC LIMIT :n"
+                ),
+                {"n": min(limit, 500)},
+            ).mappings()
+            return [
+                {
+                    **r,
+                    "started_at": r["started_at"].isoformat(),
+                    "finished_at": r["finished_at"] and r["finished_at"].isoformat(),
+                }
+                for r in rows
+            ]
 
     @rpc
     def import_report(self, batch_id: int) -> dict[str, Any]:
@@ -98,8 +111,13 @@ class RegistryService:
         try:
             clean = schemas.Transition().load(request)
             with self.db.get_session() as session:
-                return households.move(session, household_id, clean["action"],
-                                       actor=clean["actor"], reason=clean["reason"])
+                return households.move(
+                    session,
+                    household_id,
+                    clean["action"],
+                    actor=clean["actor"],
+                    reason=clean["reason"],
+                )
         except REFUSALS as error:
             return _errors(error)
 

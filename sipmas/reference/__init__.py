@@ -110,6 +110,46 @@ def opd() -> tuple[Opd, ...]:
 # Kemendagri province codes (the first two NIK digits), for the NIK prefix check. SIPMAS carries
 # kecamatan codes only for Kutim; NIKs first registered elsewhere are checked at province level.
 PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 16 17 18 19 21 31 32 33 34 35 36 51 52 53 61 62 63 64 65 "
-    "71 72 73 74 75 76 81 82 91 92 93 94 95 96 97".split()
+    f"{code}"
+    for code in (
+        11,
+        12,
+        13,
+        14,
+        15,
+        16,
+        17,
+        18,
+        19,
+        21,
+        31,
+        32,
+        33,
+        34,
+        35,
+        36,
+        51,
+        52,
+        53,
+        61,
+        62,
+        63,
+        64,
+        65,
+        71,
+        72,
+        73,
+        74,
+        75,
+        76,
+        81,
+        82,
+        91,
+        92,
+        93,
+        94,
+        95,
+        96,
+        97,
+    )
 )

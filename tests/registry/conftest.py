@@ -15,8 +15,17 @@ from sipmas import db, settings, topology
 from tests.integration.support_amqp import depth, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA_TABLES = ("import_batches", "import_problems", "households", "people", "kk_history",
-               "conflicts", "status_transitions", "outbox", "inbox")
+DATA_TABLES = (
+    "import_batches",
+    "import_problems",
+    "households",
+    "people",
+    "kk_history",
+    "conflicts",
+    "status_transitions",
+    "outbox",
+    "inbox",
+)
 
 
 @pytest.fixture(scope="session")
@@ -33,9 +42,9 @@ def registry_db():
 def registry(registry_db):
     """An empty registry (reference data kept)."""
     with registry_db.begin() as conn:
-        for (table,) in conn.execute(sa.text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'raw_rows'"
-        )):
+        for (table,) in conn.execute(
+            sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'raw_rows'")
+        ):
             conn.execute(sa.text(f"DROP TABLE raw_rows.{table}"))
         conn.execute(sa.text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY"))
     return registry_db
@@ -55,17 +64,32 @@ def scalar(engine, sql: str, **params):
 def registry_service(registry, amqp_uri, tmp_path):
     """The registry service in its own process, as ``make run`` and its container start it."""
     topology.declare(amqp_uri)
-    env = {**os.environ, "AMQP_URI": amqp_uri, "SIPMAS_CONSUMER_MAX_ATTEMPTS": "2",
-           "SIPMAS_CONSUMER_RETRY_BASE_MS": "50"}
+    env = {
+        **os.environ,
+        "AMQP_URI": amqp_uri,
+        "SIPMAS_CONSUMER_MAX_ATTEMPTS": "2",
+        "SIPMAS_CONSUMER_RETRY_BASE_MS": "50",
+    }
     log = open(tmp_path / "registry.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "nameko", "run", "--config", "config.yaml",
-         "services.registry.service"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "nameko",
+            "run",
+            "--config",
+            "config.yaml",
+            "services.registry.service",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
-        wait_for(lambda: _consuming(amqp_uri, "rpc-registry") or process.poll() is not None,
-                 timeout=30)
+        wait_for(
+            lambda: _consuming(amqp_uri, "rpc-registry") or process.poll() is not None, timeout=30
+        )
         assert process.poll() is None, (tmp_path / "registry.log").read_text()
         yield process
     finally:

@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
-from sipmas import events
-from sipmas.outbox import Relay
 from services.registry import synthetic
 from services.registry.importing import run
+from sipmas import events
+from sipmas.outbox import Relay
 from tests.integration.support_amqp import bind_queue, fetch_all
 from tests.registry.conftest import ROOT, query, scalar
 
@@ -27,8 +27,11 @@ def test_every_bad_row_is_named_and_every_good_row_lands_once(registry, tmp_path
 
     summary = run.import_file(source, path, actor="test")
 
-    problems = {(p["baris"], p["kode"]) for p in run.problem_rows(summary.batch_id)
-                if p["tingkat"] == "error"}
+    problems = {
+        (p["baris"], p["kode"])
+        for p in run.problem_rows(summary.batch_id)
+        if p["tingkat"] == "error"
+    }
     for injected in manifest.errors:
         assert (injected.row, injected.code) in problems, injected
     bad_rows = {e.row for e in manifest.errors}
@@ -105,8 +108,10 @@ def test_a_merge_keeps_both_sources_values_as_a_conflict(registry, tmp_path):
     assert household[0].sources == ["dtks", "p3ke"]
     conflict = query(registry, "SELECT field, kept_value, other_value, other_row FROM conflicts")
     assert [tuple(c) for c in conflict] == [("desil", "3", "1", 2)]
-    assert scalar(registry, "SELECT count(*) FROM people WHERE household_id = :h",
-                  h=household[0].id) == 2
+    assert (
+        scalar(registry, "SELECT count(*) FROM people WHERE household_id = :h", h=household[0].id)
+        == 2
+    )
 
 
 def test_broken_rows_and_windows_1252_are_read_row_by_row(registry, tmp_path):
@@ -151,9 +156,7 @@ def test_an_import_publishes_one_household_registered_per_new_household(
     assert ids == {r.id for r in query(registry, "SELECT id FROM households")}
 
 
-def test_a_relay_that_died_after_the_commit_publishes_each_event_once(
-    registry, amqp_uri, tmp_path
-):
+def test_a_relay_that_died_after_the_commit_publishes_each_event_once(registry, amqp_uri, tmp_path):
     """The import committed its events; no relay ran (it had crashed). When a relay comes back
     they are published, each exactly once."""
     queue = bind_queue(amqp_uri, "registry.events", "#")
@@ -161,14 +164,23 @@ def test_a_relay_that_died_after_the_commit_publishes_each_event_once(
     synthetic.write_file("dtsen", 30, path, seed=9)
     cli = subprocess.run(
         [sys.executable, "-m", "sipmas.cli", "import", "--source", "dtsen", str(path)],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "rows read" in cli.stdout
     pending = scalar(registry, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
     crashed = subprocess.run(
-        [sys.executable, "-m", "sipmas.cli", "relay", "registry"], cwd=ROOT,
-        env={**__import__("os").environ, "SIPMAS_FAULT_RELAY_EXIT_AFTER_PUBLISH": "1",
-             "AMQP_URI": amqp_uri}, capture_output=True, timeout=60,
+        [sys.executable, "-m", "sipmas.cli", "relay", "registry"],
+        cwd=ROOT,
+        env={
+            **__import__("os").environ,
+            "SIPMAS_FAULT_RELAY_EXIT_AFTER_PUBLISH": "1",
+            "AMQP_URI": amqp_uri,
+        },
+        capture_output=True,
+        timeout=60,
     )
     assert crashed.returncode != 0  # it published a batch, then died before marking it
 
@@ -185,7 +197,9 @@ def test_a_file_that_cannot_be_read_fails_clearly(registry, tmp_path):
     path.write_text("foo;bar\r\n1;2\r\n")
     result = subprocess.run(
         [sys.executable, "-m", "sipmas.cli", "import", "--source", "dtsen", str(path)],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode != 0
     assert "Kolom wajib tidak ada" in result.stderr and "required column" in result.stderr

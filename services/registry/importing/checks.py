@@ -12,9 +12,9 @@ its ``errors`` and ``warnings`` arrays (elements ``field:code``).
 
 from __future__ import annotations
 
-from sipmas import reference
 from services.registry import vocabulary
 from services.registry.sources import FIELDS
+from sipmas import reference
 
 TRIM = "E' \\t\\r\\n\\u00a0'"
 KUTIM_KECAMATAN = sorted(k.code[-2:] for k in reference.kecamatan())
@@ -58,29 +58,45 @@ def nik_problem(n: str) -> str:
         OR (left({n},4) = '6408' AND substr({n},5,2) <> ALL ({text_array(KUTIM_KECAMATAN)}))
         THEN 'nik_area'
       WHEN NOT ({month} BETWEEN 1 AND 12 AND ({day} <= 31 OR {day} > 40)
-        AND ({day} % 40) BETWEEN 1 AND
+        AND (CASE WHEN {day} > 40 THEN {day} - 40 ELSE {day} END) BETWEEN 1 AND
             (ARRAY[31,29,31,30,31,30,31,31,30,31,30,31])[{month}]) THEN 'nik_date'
       WHEN right({n},4) = '0000' THEN 'nik_serial'
     END"""
 
 
 def parse_date(t: str) -> str:
-    """SQL: DD-MM-YYYY, DD/MM/YYYY, DD.MM.YYYY or YYYY-MM-DD → date; NULL when impossible."""
-    dmy = f"regexp_match({t}, '^([0-9]{{1,2}})[-/.]([0-9]{{1,2}})[-/.]([0-9]{{4}})$')"
-    ymd = f"regexp_match({t}, '^([0-9]{{4}})-([0-9]{{1,2}})-([0-9]{{1,2}})$')"
+    """SQL: DD-MM-YYYY, DD/MM/YYYY, DD.MM.YYYY or YYYY-MM-DD → date; NULL when impossible.
+
+    Shape is tested with ``~`` and parts taken with ``split_part``: ``regexp_match`` with
+    capture groups costs ~7 s per million rows here, ``~`` and ``split_part`` ~0.1 s.
+    """
+    parts = f"translate({t}, '/.', '--')"
 
     def make(y: str, m: str, d: str) -> str:
         return (
-            f"CASE WHEN {y}::int BETWEEN 1900 AND 2100 AND {m}::int BETWEEN 1 AND 12 "
-            f"AND {d}::int BETWEEN 1 AND extract(day FROM make_date({y}::int,{m}::int,1) "
-            f"+ interval '1 month - 1 day') THEN make_date({y}::int,{m}::int,{d}::int) END"
+            f"CASE WHEN {y} BETWEEN 1900 AND 2100 AND {m} BETWEEN 1 AND 12 "
+            f"AND {d} BETWEEN 1 AND extract(day FROM make_date({y}, {m}, 1) "
+            f"+ interval '1 month - 1 day') THEN make_date({y}, {m}, {d}) END"
         )
+
+    def part(n: int) -> str:
+        return f"split_part({parts}, '-', {n})::int"
 
     return (
         f"CASE WHEN {t} ~ '^[0-9]{{1,2}}[-/.][0-9]{{1,2}}[-/.][0-9]{{4}}$' THEN "
-        f"{make(f'({dmy})[3]', f'({dmy})[2]', f'({dmy})[1]')} "
-        f"WHEN {t} ~ '^[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}' THEN "
-        f"{make(f'({ymd})[1]', f'({ymd})[2]', f'({ymd})[3]')} END"
+        f"{make(part(3), part(2), part(1))} "
+        f"WHEN {t} ~ '^[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}$' THEN "
+        f"{make(part(1), part(2), part(3))} END"
+    )
+
+
+def birth_dates_sql() -> str:
+    """The distinct birth-date texts of the raw rows, parsed once each (dates repeat: a million
+    rows hold some tens of thousands of dates), joined back by ``checked_sql``."""
+    written = "NULLIF(btrim(tanggal_lahir, " + TRIM + "), '')"
+    return (
+        f"SELECT written, {parse_date('written')} AS parsed FROM "
+        f"(SELECT DISTINCT {written} AS written FROM raw) w WHERE written IS NOT NULL"
     )
 
 
@@ -100,17 +116,27 @@ def _sql_value(value: object) -> str:
 
 
 def decimal(t: str) -> str:
-    return f"CASE WHEN replace({t},',','.') ~ '^[0-9]+([.][0-9]+)?$' THEN replace({t},',','.')::numeric END"
+    number = f"replace({t}, ',', '.')"
+    return f"CASE WHEN {number} ~ '^[0-9]+([.][0-9]+)?$' THEN {number}::numeric END"
 
 
 def desil(t: str) -> str:
-    match = f"(regexp_match({t}, '^(?:desil\\s*)?([0-9]{{1,2}})$', 'i'))[1]::int"
-    return f"CASE WHEN {match} BETWEEN 1 AND 10 THEN {match} END"
+    """SQL: ``3`` or ``Desil 3`` → 3 when 1-10; NULL otherwise."""
+    number = f"ltrim(lower({t}), 'desil ')"
+    return (
+        f"CASE WHEN {t} ~* '^(desil\\s*)?[0-9]{{1,2}}$' THEN "
+        f"CASE WHEN {number}::int BETWEEN 1 AND 10 THEN {number}::int END END"
+    )
 
 
 def checked_sql(present: set[str], source: str, required: tuple[str, ...]) -> str:
     """The ``SELECT`` that types and checks every raw row (see the module docstring)."""
     place_field = "kode_desa" if "kode_desa" in present else "nama_desa"
+    date_join = (
+        "LEFT JOIN birth_dates d ON d.written = t.tanggal_lahir"
+        if ("tanggal_lahir" in present)
+        else ""
+    )
     kecamatan_field = "kode_kecamatan" if "kode_kecamatan" in present else "nama_kecamatan"
     trimmed = ",\n      ".join(f"NULLIF(btrim(r.{f}, {TRIM}), '') AS {f}" for f in present)
     place_join = "LEFT JOIN place p ON " + " AND ".join(
@@ -125,7 +151,9 @@ def checked_sql(present: set[str], source: str, required: tuple[str, ...]) -> st
         f"{t['jenis_kelamin']} AS sex_t",
         f"{vocabulary_case('sex', t['jenis_kelamin'])} AS jenis_kelamin",
         f"{t['tanggal_lahir']} AS date_t",
-        f"{parse_date(t['tanggal_lahir'])} AS tanggal_lahir",
+        "d.parsed AS tanggal_lahir"
+        if "tanggal_lahir" in present
+        else "NULL::date AS tanggal_lahir",
         f"{t['hubungan']} AS relation_t",
         f"{vocabulary_case('relation', t['hubungan'])} AS hubungan",
         f"{t['status_kawin']} AS marital_t",
@@ -157,7 +185,8 @@ def checked_sql(present: set[str], source: str, required: tuple[str, ...]) -> st
     errors = [
         "CASE WHEN nik_problem IS NOT NULL THEN 'nik:' || nik_problem END",
         "CASE WHEN nama IS NULL THEN 'nama:name_missing' END",
-        "CASE WHEN sex_t IS NOT NULL AND jenis_kelamin IS NULL THEN 'jenis_kelamin:sex_invalid' END",
+        "CASE WHEN sex_t IS NOT NULL AND jenis_kelamin IS NULL "
+        "THEN 'jenis_kelamin:sex_invalid' END",
         "CASE WHEN date_t IS NOT NULL AND (tanggal_lahir IS NULL OR tanggal_lahir > current_date) "
         "THEN 'tanggal_lahir:date_invalid' END",
         "CASE WHEN kk_t IS NOT NULL AND no_kk IS NULL THEN 'no_kk:kk_invalid' END",
@@ -176,10 +205,12 @@ def checked_sql(present: set[str], source: str, required: tuple[str, ...]) -> st
     female = "substr(nik_t,7,2)::int > 40"
     warnings = [
         f"CASE WHEN place_warning IS NOT NULL THEN '{kecamatan_field}:' || place_warning END",
-        "CASE WHEN relation_t IS NOT NULL AND hubungan IS NULL THEN 'hubungan:relation_unknown' END",
+        "CASE WHEN relation_t IS NOT NULL AND hubungan IS NULL "
+        "THEN 'hubungan:relation_unknown' END",
         "CASE WHEN marital_t IS NOT NULL AND status_kawin IS NULL "
         "THEN 'status_kawin:marital_unknown' END",
-        "CASE WHEN luas_t IS NOT NULL AND luas_lantai IS NULL THEN 'luas_lantai:number_invalid' END",
+        "CASE WHEN luas_t IS NOT NULL AND luas_lantai IS NULL "
+        "THEN 'luas_lantai:number_invalid' END",
         f"CASE WHEN nik_problem IS NULL AND jenis_kelamin IS NOT NULL "
         f"AND ({female}) <> (jenis_kelamin = 'P') THEN 'jenis_kelamin:nik_sex_mismatch' END",
         "CASE WHEN nik_problem IS NULL AND tanggal_lahir IS NOT NULL AND "
@@ -223,6 +254,6 @@ FROM (
       p.desa_code, p.kecamatan_code, p.problem AS place_problem, p.warning AS place_warning
     FROM raw r {place_join}
     OFFSET 0
-  ) t
+  ) t {date_join}
   OFFSET 0
 ) c"""  # noqa: S608 - every name above is ours, never user input

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from services.registry.sources import FIELDS, SourceFormat, normalise_header
+from services.registry.sources import SourceFormat, normalise_header
 
 SNIFF_BYTES = 1 << 20
 DELIMITERS = (";", ",", "\t", "|")
@@ -195,4 +195,3 @@ def _cell_text(value: object) -> str:
 def is_xlsx(path: Path) -> bool:
     with open(path, "rb") as handle:
         return handle.read(4) == b"PK\x03\x04"
-

@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,11 +32,11 @@ from psycopg2.extras import execute_values
 
 from services.registry import places, vocabulary
 from services.registry.importing import checks, files
-from services.registry.importing.problems import PROBLEMS
 from services.registry.sources import FIELDS, FORMATS, SourceFormat
 
 log = logging.getLogger(__name__)
 EXCHANGE = "registry.events"
+PROFILE = bool(os.environ.get("SIPMAS_PROFILE"))
 Progress = Callable[[str], None]
 
 
@@ -68,6 +69,18 @@ class Importer:
         self.cur = connection.cursor()
         self.progress = progress or (lambda _message: None)
         self.timings: dict[str, float] = {}
+        self._tune_session()
+
+    def _tune_session(self) -> None:
+        """Memory for a million-row import: without it every hash join and the checked rows
+        spill to disk (defaults: work_mem 4 MB, temp_buffers 8 MB)."""
+        self.cur.execute(
+            "SET LOCAL work_mem = %s", (os.environ.get("SIPMAS_IMPORT_WORK_MEM", "256MB"),)
+        )
+        try:
+            self.cur.execute("SAVEPOINT tune; SET temp_buffers = '1GB'; RELEASE SAVEPOINT tune")
+        except psycopg2.Error:  # the session already used temp tables: keep what it has
+            self.cur.execute("ROLLBACK TO SAVEPOINT tune")
 
     # -- the run -------------------------------------------------------------------------------
 
@@ -89,8 +102,14 @@ class Importer:
         self.conn.commit()
         return summary
 
-    def import_rows(self, source: str, rows: list[dict[str, str | None]], actor: str,
-                    label: str, commit: bool = True) -> Summary:
+    def import_rows(
+        self,
+        source: str,
+        rows: list[dict[str, str | None]],
+        actor: str,
+        label: str,
+        commit: bool = True,
+    ) -> Summary:
         """Import rows given as ``{canonical field: text}`` (Pemda entries) through the same
         checks and matching as a file; row numbers count from 1. Commits only when asked."""
         from services.registry.sources import ENTRY_FORMATS
@@ -99,10 +118,12 @@ class Importer:
         present = sorted({f for row in rows for f in row if f in FIELDS})
         batch_id = self._open_batch(source, label, None, actor)
         table = f"raw_rows.b{batch_id}"
-        self._exec(f"CREATE TABLE {table} (row_no int, "
-                   + ", ".join(f'"{f}" text' for f in present) + ")")
+        self._exec(
+            f"CREATE TABLE {table} (row_no int, " + ", ".join(f'"{f}" text' for f in present) + ")"
+        )
         execute_values(
-            self.cur, f"INSERT INTO {table} (row_no, {', '.join(present)}) VALUES %s",
+            self.cur,
+            f"INSERT INTO {table} (row_no, {', '.join(present)}) VALUES %s",
             [(n, *(_text(row.get(f)) for f in present)) for n, row in enumerate(rows, start=1)],
         )
         shape = files.FileShape(Path(label), "utf-8", ",", present, present, 0, "")
@@ -116,7 +137,9 @@ class Importer:
         """(row, column, code, severity) of a batch, in the open transaction."""
         self.cur.execute(
             "SELECT row_no, column_name, code, severity FROM import_problems "
-            "WHERE batch_id = %s ORDER BY row_no, column_name", (batch_id,))
+            "WHERE batch_id = %s ORDER BY row_no, column_name",
+            (batch_id,),
+        )
         return self.cur.fetchall()
 
     def _process(self, batch_id: int, fmt: SourceFormat, name: str, shape, broken) -> Summary:
@@ -128,6 +151,10 @@ class Importer:
             self._place_lookup(present)
             self._pmks_lookup()
         with self._step("check"):
+            if "tanggal_lahir" in present:
+                self._exec(
+                    "CREATE TEMP TABLE birth_dates ON COMMIT DROP AS " + checks.birth_dates_sql()
+                )
             self._exec(
                 "CREATE TEMP TABLE checked ON COMMIT DROP AS "
                 + checks.checked_sql(present, fmt.code, fmt.required)
@@ -207,14 +234,20 @@ class Importer:
             given = dict(zip(region, values, strict=True))
             found = places.resolve(*(given.get(f) or None for f in checks.REGION_COLUMNS))
             rows.append(
-                (*(given.get(f, "") for f in checks.REGION_COLUMNS), found.desa_code,
-                 found.kecamatan_code, found.problem, found.warning)
+                (
+                    *(given.get(f, "") for f in checks.REGION_COLUMNS),
+                    found.desa_code,
+                    found.kecamatan_code,
+                    found.problem,
+                    found.warning,
+                )
             )
         execute_values(self.cur, "INSERT INTO place VALUES %s", rows)
 
     def _pmks_lookup(self) -> None:
-        self._exec("CREATE TEMP TABLE pmks_lookup (written text PRIMARY KEY, code text) "
-                   "ON COMMIT DROP")
+        self._exec(
+            "CREATE TEMP TABLE pmks_lookup (written text PRIMARY KEY, code text) ON COMMIT DROP"
+        )
         execute_values(
             self.cur, "INSERT INTO pmks_lookup VALUES %s", list(vocabulary.pmks_readings().items())
         )
@@ -318,6 +351,10 @@ class Importer:
             """
         )
         self._exec("ANALYZE hh")
+        self._exec(
+            "CREATE TEMP TABLE heads ON COMMIT DROP AS SELECT c.* FROM checked c "
+            "JOIN hh ON hh.head_row = c.row_no"
+        )
 
     def _mark_new_sources(self, source: str) -> None:
         """Which matched households hear of this source for the first time (a merge)."""
@@ -337,7 +374,7 @@ class Importer:
             SELECT hh.household_id, c.no_kk, {head}, c.kecamatan_code, c.desa_code, c.alamat,
                    c.rt, c.rw, c.dusun, c.desil, {indicators("c")}, ARRAY[{checks.lit(fmt.code)}],
                    'registered', {batch_id}, c.row_no, '{{}}'::jsonb, now(), now()
-            FROM hh JOIN checked c ON c.row_no = hh.head_row
+            FROM hh JOIN heads c ON c.row_no = hh.head_row
             WHERE hh.matched_by IS NULL
             """
         )
@@ -361,7 +398,7 @@ class Importer:
     def _merge_people(self, batch_id: int) -> None:
         """Known people: conflicts for differing values, fills for missing ones, moves."""
         self._exec(
-            f"""
+            """
             CREATE TEMP TABLE person_diff ON COMMIT DROP AS
             SELECT c.row_no, p.nik, hh.household_id AS new_household,
                    p.household_id AS old_household, f.field, f.old_value, f.new_value,
@@ -379,7 +416,7 @@ class Importer:
               ('status_kawin', p.status_kawin, c.status_kawin),
               ('no_kk', p.no_kk::text, c.no_kk::text),
               ('pmks', array_to_string(p.pmks, '|'),
-                       CASE WHEN NOT coalesce(c.pmks, '{{}}') <@ p.pmks
+                       CASE WHEN NOT coalesce(c.pmks, '{}') <@ p.pmks
                             THEN array_to_string(c.pmks, '|') END)
             ) f(field, old_value, new_value)
             WHERE f.new_value IS NOT NULL
@@ -436,12 +473,12 @@ class Importer:
     def _merge_households(self, batch_id: int, source: str) -> None:
         """Matched households: desil and desa conflicts, missing values filled, source added."""
         self._exec(
-            f"""
+            """
             CREATE TEMP TABLE household_diff ON COMMIT DROP AS
             SELECT hh.household_id, c.row_no, f.field, f.old_value, f.new_value,
                    coalesce((h.provenance -> f.field ->> 'batch')::int, h.batch_id) AS old_batch,
                    coalesce((h.provenance -> f.field ->> 'row')::int, h.row_no) AS old_row
-            FROM hh JOIN checked c ON c.row_no = hh.head_row
+            FROM hh JOIN heads c ON c.row_no = hh.head_row
             JOIN households h ON h.id = hh.household_id
             CROSS JOIN LATERAL (VALUES
               ('desil', h.desil::text, c.desil::text),
@@ -483,7 +520,7 @@ class Importer:
                 FROM household_diff d WHERE d.household_id = h.id AND d.old_value IS NULL
               ), '{{}}'),
               updated_at = now()
-            FROM hh JOIN checked c ON c.row_no = hh.head_row
+            FROM hh JOIN heads c ON c.row_no = hh.head_row
             WHERE hh.matched_by IS NOT NULL AND h.id = hh.household_id
             """
         )
@@ -491,6 +528,11 @@ class Importer:
     # -- events --------------------------------------------------------------------------------
 
     def _emit_household_events(self, batch_id: int, source: str) -> None:
+        self._exec(
+            "CREATE TEMP TABLE household_pmks ON COMMIT DROP AS "
+            "SELECT hh_key, jsonb_agg(DISTINCT x) AS pmks FROM checked, unnest(pmks) x "
+            "WHERE cardinality(errors) = 0 AND pmks IS NOT NULL GROUP BY hh_key"
+        )
         envelope = _envelope_sql("household_registered")
         self._exec(
             f"""
@@ -503,11 +545,10 @@ class Importer:
                   'kecamatan_code', h.kecamatan_code, 'desa_code', h.desa_code, 'rt', h.rt,
                   'rw', h.rw, 'alamat', h.alamat, 'head_name', c.nama,
                   'member_count', hh.members, 'desil', h.desil)) ||
-                jsonb_build_object('pmks', coalesce((SELECT jsonb_agg(DISTINCT x) FROM checked m,
-                    unnest(m.pmks) x WHERE m.hh_key = hh.hh_key AND cardinality(m.errors) = 0
-                    AND m.pmks IS NOT NULL), '[]'::jsonb)) AS data
+                jsonb_build_object('pmks', coalesce(hp.pmks, '[]'::jsonb)) AS data
               FROM hh JOIN households h ON h.id = hh.household_id
-              JOIN checked c ON c.row_no = hh.head_row
+              JOIN heads c ON c.row_no = hh.head_row
+              LEFT JOIN household_pmks hp ON hp.hh_key = hh.hh_key
               WHERE hh.matched_by IS NULL
             ) e
             """
@@ -562,8 +603,10 @@ class Importer:
             """
         )
         total, rejected, imported, merged, warned = self.cur.fetchone()
-        self.cur.execute("SELECT count(*) FILTER (WHERE matched_by IS NULL), "
-                         "count(*) FILTER (WHERE matched_by IS NOT NULL) FROM hh")
+        self.cur.execute(
+            "SELECT count(*) FILTER (WHERE matched_by IS NULL), "
+            "count(*) FILTER (WHERE matched_by IS NOT NULL) FROM hh"
+        )
         registered, matched = self.cur.fetchone()
         summary.rows_read = total + len(broken)
         summary.rejected = rejected + len(broken)
@@ -610,13 +653,27 @@ class Importer:
             "imported = %s, merged = %s, unchanged = %s, rejected = %s, "
             "households_registered = %s, households_merged = %s, file_warnings = %s "
             "WHERE id = %s",
-            (s.rows_read, s.imported, s.merged, s.unchanged, s.rejected, s.households_registered,
-             s.households_merged, json.dumps(s.file_warnings), s.batch_id),
+            (
+                s.rows_read,
+                s.imported,
+                s.merged,
+                s.unchanged,
+                s.rejected,
+                s.households_registered,
+                s.households_merged,
+                json.dumps(s.file_warnings),
+                s.batch_id,
+            ),
         )
         data = {
-            "batch_id": s.batch_id, "source": s.source, "filename": s.filename,
-            "rows_read": s.rows_read, "imported": s.imported, "merged": s.merged,
-            "unchanged": s.unchanged, "rejected": s.rejected,
+            "batch_id": s.batch_id,
+            "source": s.source,
+            "filename": s.filename,
+            "rows_read": s.rows_read,
+            "imported": s.imported,
+            "merged": s.merged,
+            "unchanged": s.unchanged,
+            "rejected": s.rejected,
             "households_registered": s.households_registered,
         }
         from sipmas import events
@@ -630,7 +687,11 @@ class Importer:
     # -- plumbing --------------------------------------------------------------------------------
 
     def _exec(self, sql: str) -> None:
+        started = time.perf_counter()
         self.cur.execute(sql)
+        if PROFILE:
+            label = " ".join(sql.split())[:70]
+            log.warning("%6.2fs %s", time.perf_counter() - started, label)
 
     @contextmanager
     def _step(self, name: str) -> Iterator[None]:
@@ -660,7 +721,7 @@ def attributes(alias: str) -> str:
 
 
 def _envelope_sql(event_type: str) -> str:
-    """SQL: the envelope of ``sipmas.events`` around ``e.data``, ids ``e.id``/``e.correlation_id``."""
+    """SQL: the events envelope around ``e.data``, ids ``e.id`` and ``e.correlation_id``."""
     from sipmas import events
 
     producer, version, _ = events.SCHEMAS[event_type]

@@ -5,21 +5,24 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from sipmas import db
 from services.registry.importing import files
 from services.registry.importing.files import UnreadableFile
 from services.registry.importing.pipeline import Importer, Progress, Summary
 from services.registry.importing.problems import PROBLEMS
 from services.registry.sources import FORMATS
+from sipmas import db
 
 __all__ = ["UnreadableFile", "import_file", "write_report"]
 
 
 def import_file(
-    source: str, path: Path, actor: str, progress: Progress | None = None,
+    source: str,
+    path: Path,
+    actor: str,
+    progress: Progress | None = None,
     filename: str | None = None,
 ) -> Summary:
-    """Import one export into the registry; raises :class:`UnreadableFile` for a file it can't read."""
+    """Import one export into the registry; :class:`UnreadableFile` when it cannot be read."""
     if source not in FORMATS:
         raise UnreadableFile(f"Sumber tidak dikenal: {source}", f"unknown source: {source}")
     path = Path(path)
@@ -70,7 +73,8 @@ def write_report(batch_id: int, out: Path) -> int:
     rows = problem_rows(batch_id)
     with open(out, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(
-            handle, ["baris", "kolom", "kode", "tingkat", "nilai", "alasan", "reason"],
+            handle,
+            ["baris", "kolom", "kode", "tingkat", "nilai", "alasan", "reason"],
             delimiter=";",
         )
         writer.writeheader()

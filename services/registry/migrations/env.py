@@ -3,8 +3,8 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from sipmas import settings
 from services.registry.models import Base
+from sipmas import settings
 
 target_metadata = Base.metadata
 

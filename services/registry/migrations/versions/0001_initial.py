@@ -59,7 +59,6 @@ CREATE TABLE people (
   no_kk bigint, kk_since date, batch_id int, row_no int, provenance jsonb NOT NULL DEFAULT '{}',
   created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
 CREATE INDEX people_household ON people (household_id);
-CREATE INDEX people_no_kk ON people (no_kk);
 
 CREATE TABLE kk_history (
   id bigserial PRIMARY KEY, nik bigint NOT NULL, no_kk bigint, household_id bigint NOT NULL,
