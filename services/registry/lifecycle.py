@@ -8,7 +8,6 @@ operators by the actions in ``OPERATOR_ACTIONS``. Anything else is refused with 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sipmas.events import LIFECYCLE_STATUSES
@@ -48,10 +47,13 @@ OPERATOR_ACTIONS = frozenset({"request_verification", "close", "reopen"})
 REFERRAL_STARTED = frozenset({"received", "in_progress"})
 
 
-@dataclass(frozen=True)
 class IllegalTransition(Exception):
-    status: str
-    action: str
+    """An action the household's current status does not allow."""
+
+    def __init__(self, status: str, action: str):
+        super().__init__(status, action)
+        self.status = status
+        self.action = action
 
     def __str__(self) -> str:
         return (
