@@ -64,6 +64,7 @@ def scalar(engine, sql: str, **params):
 def registry_service(registry, amqp_uri, tmp_path):
     """The registry service in its own process, as ``make run`` and its container start it."""
     topology.declare(amqp_uri)
+    _purge_registry_queues(amqp_uri)  # events other tests left in this session's vhost
     env = {
         **os.environ,
         "AMQP_URI": amqp_uri,
@@ -106,3 +107,13 @@ def _consuming(amqp_uri: str, queue: str) -> bool:
         return depth(amqp_uri, queue)[1] > 0
     except Exception:  # the queue is not declared yet
         return False
+
+
+def _purge_registry_queues(amqp_uri: str) -> None:
+    with topology.connection(amqp_uri) as conn:
+        channel = conn.channel()
+        for producer, event_type, service, method in topology.CONSUMERS:
+            if service == "registry":
+                queue = topology.consumer_queue(producer, event_type, service, method)
+                for name in (queue, topology.retry_queue(queue), topology.dead_queue(queue)):
+                    channel.queue_purge(name)

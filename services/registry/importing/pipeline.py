@@ -148,6 +148,7 @@ class Importer:
         self._exec("DROP VIEW IF EXISTS pg_temp.raw")  # temp views outlive the transaction
         self._exec(f"CREATE TEMP VIEW raw AS SELECT * FROM raw_rows.b{batch_id}")
         with self._step("lookups"):
+            self._exec(f"ANALYZE raw_rows.b{batch_id}")  # else the planner sorts, not hashes
             self._place_lookup(present)
             self._pmks_lookup()
         with self._step("check"):
@@ -155,6 +156,7 @@ class Importer:
                 self._exec(
                     "CREATE TEMP TABLE birth_dates ON COMMIT DROP AS " + checks.birth_dates_sql()
                 )
+                self._exec("ANALYZE birth_dates")
             self._exec(
                 "CREATE TEMP TABLE checked ON COMMIT DROP AS "
                 + checks.checked_sql(present, fmt.code, fmt.required)
@@ -243,6 +245,7 @@ class Importer:
                 )
             )
         execute_values(self.cur, "INSERT INTO place VALUES %s", rows)
+        self._exec("ANALYZE place")
 
     def _pmks_lookup(self) -> None:
         self._exec(
@@ -251,6 +254,7 @@ class Importer:
         execute_values(
             self.cur, "INSERT INTO pmks_lookup VALUES %s", list(vocabulary.pmks_readings().items())
         )
+        self._exec("ANALYZE pmks_lookup")
 
     # -- checks and the row report -------------------------------------------------------------
 
