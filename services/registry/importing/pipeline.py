@@ -36,7 +36,7 @@ from services.registry.sources import FIELDS, FORMATS, SourceFormat
 
 log = logging.getLogger(__name__)
 EXCHANGE = "registry.events"
-PROFILE = bool(os.environ.get("SIPMAS_PROFILE"))
+PROFILE = os.environ.get("SIPMAS_PROFILE", "")  # "1": statement times; "explain": plans
 Progress = Callable[[str], None]
 
 
@@ -692,7 +692,16 @@ class Importer:
 
     def _exec(self, sql: str) -> None:
         started = time.perf_counter()
-        self.cur.execute(sql)
+        head = sql.lstrip()[:70]
+        if PROFILE == "explain" and (
+            head.startswith("INSERT") or (head.startswith("CREATE TEMP TABLE") and " AS " in head)
+        ):
+            self.cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            plan = "\n".join(row[0] for row in self.cur.fetchall())
+            if time.perf_counter() - started > 1:
+                log.warning("plan:\n%s", plan)
+        else:
+            self.cur.execute(sql)
         if PROFILE:
             label = " ".join(sql.split())[:70]
             log.warning("%6.2fs %s", time.perf_counter() - started, label)
