@@ -38,6 +38,17 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--error-rate", type=float, default=0.0)
     gen.add_argument("--manifest", type=Path, help="also write what was injected, as JSON")
+    gen.add_argument(
+        "--warning-rate",
+        type=float,
+        default=0.0,
+        help="rows whose NIK disagrees with the sex (valid, but warned about)",
+    )
+    gen.add_argument(
+        "--zeroed-nik-column",
+        action="store_true",
+        help="every NIK's last digit turned to 0, as a spreadsheet does",
+    )
 
     relay = commands.add_parser("relay", help="run the outbox relay of a service")
     relay.add_argument("service", choices=SERVICES)
@@ -82,7 +93,13 @@ def cmd_generate(args) -> int:
     from services.registry import synthetic
 
     manifest = synthetic.write_file(
-        args.source, args.households, args.out, seed=args.seed, error_rate=args.error_rate
+        args.source,
+        args.households,
+        args.out,
+        seed=args.seed,
+        error_rate=args.error_rate,
+        warning_rate=args.warning_rate,
+        zeroed_nik_column=args.zeroed_nik_column,
     )
     if args.manifest:
         args.manifest.write_text(manifest.to_json())

@@ -109,7 +109,7 @@ def column_zeroed(niks: list[str]) -> bool:
 
 
 def mask(nik: str | None) -> str:
-    """``6408041205900003`` → ``6408********0003``: enough to recognise, not to use."""
+    """Keep the area code and the serial (``6408********0003``): enough to recognise, not use."""
     if not nik:
         return ""
     value = str(nik)

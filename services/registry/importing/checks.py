@@ -13,7 +13,7 @@ its ``errors`` and ``warnings`` arrays (elements ``field:code``).
 from __future__ import annotations
 
 from services.registry import vocabulary
-from services.registry.sources import FIELDS
+from services.registry.sources import FIELDS, HOUSING_FIELDS
 from sipmas import reference
 
 TRIM = "E' \\t\\r\\n\\u00a0'"
@@ -25,14 +25,7 @@ HOUSEHOLD_TEXT = (
     "dusun",
     "id_keluarga",
     "status_dtsen",
-    "status_bangunan",
-    "lantai",
-    "dinding",
-    "atap",
-    "air_minum",
-    "penerangan",
-    "bahan_bakar",
-    "fasilitas_bab",
+    *(f for f in HOUSING_FIELDS if f != "luas_lantai"),  # luas_lantai is a number
 )
 
 
