@@ -203,3 +203,25 @@ def test_a_file_that_cannot_be_read_fails_clearly(registry, tmp_path):
     )
     assert result.returncode != 0
     assert "Kolom wajib tidak ada" in result.stderr and "required column" in result.stderr
+
+
+def test_a_binary_file_and_a_broken_xlsx_fail_clearly(registry, tmp_path):
+    binary = tmp_path / "ls.csv"
+    binary.write_bytes(bytes(range(256)) * 8)
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    for source, path, words in [("dtsen", binary, "biner"), ("p3ke", broken, "XLSX")]:
+        with pytest.raises(run.UnreadableFile) as caught:
+            run.import_file(source, path, actor="test")
+        assert words in caught.value.message_id
+    assert scalar(registry, "SELECT count(*) FROM import_batches") == 0
+
+
+def test_a_header_only_file_imports_nothing_and_says_so(registry, tmp_path):
+    path = tmp_path / "empty.csv"
+    synthetic.write_file("dtsen", 1, path)
+    path.write_bytes(path.read_bytes().split(b"\r\n")[0] + b"\r\n")
+
+    summary = run.import_file("dtsen", path, actor="test")
+
+    assert (summary.rows_read, summary.imported, summary.rejected) == (0, 0, 0)

@@ -78,6 +78,10 @@ def inspect(path: Path, fmt: SourceFormat) -> FileShape:
         ) from error
     if not head.strip():
         raise UnreadableFile("File kosong", "file is empty")
+    if b"\x00" in head:
+        raise UnreadableFile(
+            "Bukan file CSV atau XLSX (berisi data biner)", "not a CSV or XLSX file (binary data)"
+        )
     bom = head.startswith(codecs.BOM_UTF8)
     encoding = "utf-8" if bom or _is_utf8(head) else "cp1252"
     start = len(codecs.BOM_UTF8) if bom else 0
@@ -85,7 +89,12 @@ def inspect(path: Path, fmt: SourceFormat) -> FileShape:
     header_bytes = head[start : line_end if line_end >= 0 else len(head)]
     header_line = header_bytes.decode(encoding, errors="replace").rstrip("\r")
     delimiter = max(DELIMITERS, key=header_line.count)
-    header = next(csv.reader([header_line], delimiter=delimiter))
+    try:
+        header = next(csv.reader([header_line], delimiter=delimiter))
+    except csv.Error as error:
+        raise UnreadableFile(
+            "Judul kolom (baris 1) tidak terbaca", f"header row (row 1) unreadable: {error}"
+        ) from error
     fields, unknown = map_header(header, fmt)
     return FileShape(
         path=path,
