@@ -4,6 +4,7 @@ lifecycle. Plain functions over a SQLAlchemy session; the service entrypoints on
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -447,8 +448,6 @@ def _kk(value) -> str | None:
 
 
 def _json(value) -> str:
-    import json
-
     return json.dumps(value)
 
 

@@ -3,9 +3,10 @@ in ``households`` (or the import report); rules live there and in ``lifecycle``.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
 from marshmallow import ValidationError
 from nameko.rpc import rpc
 
@@ -34,6 +35,20 @@ REFUSALS = (
 )
 
 
+def refusing(method: Callable[..., Any]) -> Callable[..., Any]:
+    """An RPC whose refusals (bad input, unknown household, illegal move) come back as one
+    error shape the caller can read, instead of a remote exception."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except REFUSALS as error:
+            return _errors(error)
+
+    return wrapper
+
+
 class RegistryService:
     name = "registry"
     db = db.Database(Base)
@@ -42,42 +57,21 @@ class RegistryService:
     # -- reading ---------------------------------------------------------------------------
 
     @rpc
+    @refusing
     def get_household(self, household_id: int) -> dict[str, Any]:
-        try:
-            with self.db.get_session() as session:
-                return {"household": households.get(session, household_id)}
-        except REFUSALS as error:
-            return _errors(error)
+        with self.db.get_session() as session:
+            return {"household": households.get(session, household_id)}
 
     @rpc
+    @refusing
     def search_households(self, criteria: dict[str, Any]) -> dict[str, Any]:
-        try:
-            clean = schemas.SearchCriteria().load(criteria)
-            with self.db.get_session() as session:
-                return {"households": households.search(session, clean)}
-        except REFUSALS as error:
-            return _errors(error)
+        clean = schemas.SearchCriteria().load(criteria)
+        with self.db.get_session() as session:
+            return {"households": households.search(session, clean)}
 
     @rpc
     def list_imports(self, limit: int = 50) -> list[dict[str, Any]]:
-        with self.db.get_session() as session:
-            rows = session.execute(
-                sa.text(
-                    "SELECT id, source, filename, status, actor, started_at, finished_at, "
-                    "rows_read, imported, merged, unchanged, rejected, "
-                    "households_registered, duplicate_of FROM import_batches "
-                    "ORDER BY id DESC LIMIT :n"
-                ),
-                {"n": min(limit, 500)},
-            ).mappings()
-            return [
-                {
-                    **r,
-                    "started_at": r["started_at"].isoformat(),
-                    "finished_at": r["finished_at"] and r["finished_at"].isoformat(),
-                }
-                for r in rows
-            ]
+        return run.list_batches(limit)
 
     @rpc
     def import_report(self, batch_id: int) -> dict[str, Any]:
@@ -86,50 +80,42 @@ class RegistryService:
     # -- changing --------------------------------------------------------------------------
 
     @rpc
+    @refusing
     def register_household(self, payload: dict[str, Any]) -> dict[str, Any]:
+        clean = schemas.RegisterHousehold().load(payload)
+        connection = db.engine("registry").raw_connection()
         try:
-            clean = schemas.RegisterHousehold().load(payload)
-            connection = db.engine("registry").raw_connection()
-            try:
-                return households.register(connection, clean["members"], clean["actor"])
-            finally:
-                connection.close()
-        except REFUSALS as error:
-            return _errors(error)
+            return households.register(connection, clean["members"], clean["actor"])
+        finally:
+            connection.close()
 
     @rpc
+    @refusing
     def update_household(self, household_id: int, changes: dict[str, Any], actor: str):
-        try:
-            clean = schemas.UpdateHousehold().load(changes)
-            with self.db.get_session() as session:
-                return households.update(session, household_id, clean, actor)
-        except REFUSALS as error:
-            return _errors(error)
+        clean = schemas.UpdateHousehold().load(changes)
+        with self.db.get_session() as session:
+            return households.update(session, household_id, clean, actor)
 
     @rpc
+    @refusing
     def transition_household(self, household_id: int, request: dict[str, Any]):
-        try:
-            clean = schemas.Transition().load(request)
-            with self.db.get_session() as session:
-                return households.move(
-                    session,
-                    household_id,
-                    clean["action"],
-                    actor=clean["actor"],
-                    reason=clean["reason"],
-                )
-        except REFUSALS as error:
-            return _errors(error)
+        clean = schemas.Transition().load(request)
+        with self.db.get_session() as session:
+            return households.move(
+                session,
+                household_id,
+                clean["action"],
+                actor=clean["actor"],
+                reason=clean["reason"],
+            )
 
     @rpc
+    @refusing
     def resolve_conflict(self, conflict_id: int, value: str, actor: str) -> dict[str, Any]:
-        try:
-            with self.db.get_session() as session:
-                return households.resolve_conflict(session, conflict_id, value, actor)
-        except REFUSALS as error:
-            return _errors(error)
+        with self.db.get_session() as session:
+            return households.resolve_conflict(session, conflict_id, value, actor)
 
-    # -- other services' events move the lifecycle -----------------------------------------
+    # -- other services' events move the lifecycle (once per event: the inbox) ------------
 
     def _apply(self, method: str, event: dict[str, Any]) -> None:
         with self.db.get_session() as session:

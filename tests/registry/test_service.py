@@ -142,6 +142,7 @@ def test_rpc_refuses_clearly_and_registers_pemda_households(registry, registry_s
         )
         missing = rpc.registry.get_household(999999)
         found = rpc.registry.search_households({"name": "ANDY"})
+        imports = rpc.registry.list_imports(5)
 
     assert refused["error"] == "invalid"
     assert "notasi ilmiah" in json.dumps(refused["fields"]["members[1]"]["nik"])
@@ -153,6 +154,7 @@ def test_rpc_refuses_clearly_and_registers_pemda_households(registry, registry_s
     assert [h["id"] for h in found["households"]] == created["household_ids"]
     assert found["households"][0]["head_nik"] == "6408********0001"
     assert query(registry, "SELECT sources FROM households")[0].sources == ["pemda"]
+    assert imports[0]["source"] == "pemda" and imports[0]["imported"] == 1
 
 
 def test_correlation_ids_follow_the_household(registry, amqp_uri, tmp_path):

@@ -14,17 +14,14 @@ from services.registry import places
         (None, None, "MUARA ANCALONG", "SENYIUR", "64.08.01.2001"),  # names, capitals
         (None, None, "Muara Ancalong", "Desa Kelinjau Ilir", "64.08.01.2002"),  # "Desa" prefix
         (None, None, "KONGBENG", "KONGBENG INDAH", "64.08.08.2006"),  # BPS spelling
-        (None, None, None, "BANGUN JAYA", None),  # not unique without its kecamatan? see below
+        (None, None, None, "BANGUN JAYA", "64.08.10.2009"),  # unique in Kutim: no kecamatan needed
     ],
 )
 def test_a_desa_is_found_by_code_or_name(
     kode_kecamatan, kode_desa, nama_kecamatan, nama_desa, desa
 ):
     found = places.resolve(kode_kecamatan, kode_desa, nama_kecamatan, nama_desa)
-    if desa is None:
-        assert found.desa_code is None or found.desa_code.startswith("64.08.")
-    else:
-        assert found.desa_code == desa and found.problem is None
+    assert found.desa_code == desa and found.problem is None
 
 
 def test_an_unknown_desa_and_a_blank_one_are_told_apart():

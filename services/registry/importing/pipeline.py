@@ -32,7 +32,16 @@ from psycopg2.extras import execute_values
 
 from services.registry import places, vocabulary
 from services.registry.importing import checks, files
-from services.registry.sources import FIELDS, FORMATS, SourceFormat
+from services.registry.sources import (
+    ASSET_FIELDS,
+    ENTRY_FORMATS,
+    FIELDS,
+    FORMATS,
+    HOUSING_FIELDS,
+    PROGRAMME_FIELDS,
+    SourceFormat,
+)
+from sipmas import events
 
 log = logging.getLogger(__name__)
 EXCHANGE = "registry.events"
@@ -112,8 +121,6 @@ class Importer:
     ) -> Summary:
         """Import rows given as ``{canonical field: text}`` (Pemda entries) through the same
         checks and matching as a file; row numbers count from 1. Commits only when asked."""
-        from services.registry.sources import ENTRY_FORMATS
-
         fmt = ENTRY_FORMATS[source]
         present = sorted({f for row in rows for f in row if f in FIELDS})
         batch_id = self._open_batch(source, label, None, actor)
@@ -168,7 +175,7 @@ class Importer:
             self._record_problems(batch_id, broken, headers)
             summary.file_warnings = self._file_warnings(batch_id)
         with self._step("households"):
-            self._group(fmt)
+            self._group()
             self._mark_new_sources(fmt.code)
             self._insert_households(batch_id, fmt)
         with self._step("people"):
@@ -316,7 +323,7 @@ class Importer:
 
     # -- households and people -----------------------------------------------------------------
 
-    def _group(self, fmt: SourceFormat) -> None:
+    def _group(self) -> None:
         """One group per household key, its head row, and the known household it matches."""
         self._exec(
             """
@@ -462,7 +469,7 @@ class Importer:
               kk_since = CASE WHEN c.no_kk IS DISTINCT FROM p.no_kk AND c.no_kk IS NOT NULL
                               THEN current_date ELSE p.kk_since END,
               household_id = d.new_household,
-              provenance = p.provenance || d.filled,
+              provenance = p.provenance || coalesce(d.filled, '{{}}'),
               updated_at = now()
             FROM (
               SELECT nik, row_no, new_household, bool_or(new_household <> old_household) AS moved,
@@ -471,7 +478,7 @@ class Importer:
               FROM person_diff GROUP BY nik, row_no, new_household
             ) d JOIN checked c ON c.row_no = d.row_no
             WHERE p.nik = d.nik
-            """.replace("provenance || d.filled", "provenance || coalesce(d.filled, '{}')")
+            """
         )
 
     def _merge_households(self, batch_id: int, source: str) -> None:
@@ -680,8 +687,6 @@ class Importer:
             "rejected": s.rejected,
             "households_registered": s.households_registered,
         }
-        from sipmas import events
-
         body = events.envelope("import_completed", data)
         self.cur.execute(
             "INSERT INTO outbox (event_id, exchange, routing_key, body) VALUES (%s, %s, %s, %s)",
@@ -720,8 +725,6 @@ def _text(value: object) -> str | None:
 
 def indicators(alias: str) -> str:
     """SQL: the household's housing, asset and programme indicators as one JSON object."""
-    from services.registry.sources import ASSET_FIELDS, HOUSING_FIELDS, PROGRAMME_FIELDS
-
     pairs = ", ".join(
         f"'{f}', {alias}.{f}" for f in (*HOUSING_FIELDS, *ASSET_FIELDS, *PROGRAMME_FIELDS)
     )
@@ -735,8 +738,6 @@ def attributes(alias: str) -> str:
 
 def _envelope_sql(event_type: str) -> str:
     """SQL: the events envelope around ``e.data``, ids ``e.id`` and ``e.correlation_id``."""
-    from sipmas import events
-
     producer, version, _ = events.SCHEMAS[event_type]
     return (
         f"jsonb_build_object('event_id', e.id, 'event_type', '{event_type}', "

@@ -80,3 +80,24 @@ def write_report(batch_id: int, out: Path) -> int:
         writer.writeheader()
         writer.writerows(rows)
     return len(rows)
+
+
+def list_batches(limit: int = 50) -> list[dict]:
+    """The latest imports with their counts, newest first."""
+    connection = db.engine("registry").raw_connection()
+    try:
+        cur = connection.cursor()
+        cur.execute(
+            "SELECT id, source, filename, status, actor, started_at, finished_at, rows_read, "
+            "imported, merged, unchanged, rejected, households_registered, duplicate_of "
+            "FROM import_batches ORDER BY id DESC LIMIT %s",
+            (min(limit, 500),),
+        )
+        names = [c.name for c in cur.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    finally:
+        connection.close()
+    for row in rows:
+        for key in ("started_at", "finished_at"):
+            row[key] = row[key] and row[key].isoformat()
+    return rows
