@@ -2,6 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+SERVICE_MODULES := services.registry.service services.verification.service
 
 .PHONY: install services run test lint format bench bench-import bench-outbox clean
 
@@ -18,8 +19,8 @@ services: ## make sure PostgreSQL and RabbitMQ (with its management plugin) are 
 
 run: install services ## the whole system: migrations, reference data, queues, every service
 	$(PY) -m sipmas.cli migrate
-	@echo "SIPMAS running: registry (RPC 'registry' on $${AMQP_URI:-amqp://127.0.0.1:5672/}). Ctrl-C stops."
-	$(VENV)/bin/nameko run --config config.yaml services.registry.service
+	@echo "SIPMAS running: $(SERVICE_MODULES) on $${AMQP_URI:-amqp://127.0.0.1:5672/}. Ctrl-C stops."
+	$(VENV)/bin/nameko run --config config.yaml $(SERVICE_MODULES)
 
 test: install services ## lint, unit, integration and end-to-end tests on the real broker and database
 	$(VENV)/bin/ruff check .

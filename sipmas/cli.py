@@ -13,7 +13,7 @@ from pathlib import Path
 
 warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
 
-SERVICES = ("registry",)
+SERVICES = ("registry", "verification")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -79,6 +79,8 @@ class HouseholdRegistered(_Data):
     member_count = fields.Integer(required=True)
     desil = fields.Integer(allow_none=True, validate=validate.Range(1, 10))
     pmks = fields.List(fields.String(validate=_codes(reference.pmks_codes())), load_default=list)
+    latitude = fields.Float(allow_none=True, load_default=None)
+    longitude = fields.Float(allow_none=True, load_default=None)
 
 
 class HouseholdUpdated(_Data):
@@ -121,13 +123,41 @@ class ImportCompleted(_Data):
     households_registered = fields.Integer(required=True)
 
 
-# --- verification (consumed by the registry; produced by the verification service) -------------
+# --- verification ------------------------------------------------------------------------------
 
 
 class VerificationTaskCreated(_Data):
     household_id = fields.Integer(required=True)
     task_id = fields.Integer(required=True)
     reason = fields.String(allow_none=True)
+    desa_code = _desa()
+    kecamatan_code = _kecamatan()
+    assignee = fields.String(allow_none=True, load_default=None)
+    due_at = fields.AwareDateTime(allow_none=True, load_default=None, default_timezone=UTC)
+
+
+class VerificationSubmitted(_Data):
+    """A verifier's visit is in; a supervisor decides next. No answers travel: only the result."""
+
+    household_id = fields.Integer(required=True)
+    task_id = fields.Integer(required=True)
+    visit_id = fields.Integer(required=True)
+    verifier = fields.String(required=True)
+    outcome = fields.String(required=True)
+    welfare_class = fields.String(allow_none=True, validate=_codes(WELFARE_CLASSES))
+    flags = fields.List(fields.String(), load_default=list)
+
+
+class VerificationFlagged(_Data):
+    """A visit the automatic checks doubt: it needs a second verifier or a supervisor."""
+
+    household_id = fields.Integer(required=True)
+    task_id = fields.Integer(required=True)
+    visit_id = fields.Integer(required=True)
+    verifier = fields.String(required=True)
+    flags = fields.List(fields.String(), required=True)
+    desa_code = _desa()
+    kecamatan_code = _kecamatan()
 
 
 class Need(Schema):
@@ -141,11 +171,26 @@ class HouseholdVerified(_Data):
     needs = fields.List(fields.Nested(Need), load_default=list)
     rule_set_version = fields.String(required=True)
     graduated = fields.Boolean(load_default=False)
+    decision_id = fields.Integer(load_default=None, allow_none=True)
+    task_id = fields.Integer(load_default=None, allow_none=True)
+    deprivations = fields.List(fields.String(), load_default=list)
+    evidence = fields.List(fields.String(), load_default=list)  # photo SHA-256 references
+    desa_code = _desa()
+    kecamatan_code = _kecamatan()
+    member_count = fields.Integer(load_default=None, allow_none=True)
+    pmks = fields.List(fields.String(), load_default=list)
+    verified_by = fields.String(load_default=None, allow_none=True)
+    approved_by = fields.String(load_default=None, allow_none=True)
 
 
 class HouseholdRejected(_Data):
     household_id = fields.Integer(required=True)
     reasons = fields.List(fields.String(), required=True)
+    decision_id = fields.Integer(load_default=None, allow_none=True)
+    task_id = fields.Integer(load_default=None, allow_none=True)
+    evidence = fields.List(fields.String(), load_default=list)
+    rule_set_version = fields.String(load_default=None, allow_none=True)
+    decided_by = fields.String(load_default=None, allow_none=True)
 
 
 # --- referral (consumed by the registry; produced by the referral service) ----------------------
@@ -177,6 +222,8 @@ SCHEMAS: dict[str, tuple[str, int, type[Schema]]] = {
     "household_status_changed": ("registry", 1, HouseholdStatusChanged),
     "import_completed": ("registry", 1, ImportCompleted),
     "verification_task_created": ("verification", 1, VerificationTaskCreated),
+    "verification_submitted": ("verification", 1, VerificationSubmitted),
+    "verification_flagged": ("verification", 1, VerificationFlagged),
     "household_verified": ("verification", 1, HouseholdVerified),
     "household_rejected": ("verification", 1, HouseholdRejected),
     "case_opened": ("referral", 1, CaseOpened),

@@ -54,3 +54,28 @@ def outbox_poll_seconds() -> float:
 def consumer_max_attempts() -> int:
     """How often a failing event handler is tried before its message is dead-lettered."""
     return int(env("SIPMAS_CONSUMER_MAX_ATTEMPTS", "5"))
+
+
+def evidence_root() -> str:
+    """Where the content-addressed evidence store keeps its files (a volume in containers)."""
+    return env("SIPMAS_EVIDENCE_ROOT", "var/evidence")
+
+
+def task_due_days() -> int:
+    """Days a verifier has for a visit before the task is overdue."""
+    return int(env("SIPMAS_TASK_DUE_DAYS", "14"))
+
+
+def reverification_days() -> int:
+    """The re-verification cycle of a verified household, in days."""
+    return int(env("SIPMAS_REVERIFICATION_DAYS", "365"))
+
+
+def after_case_recheck_days() -> int:
+    """Days after a resolved case when the household is visited again."""
+    return int(env("SIPMAS_AFTER_CASE_RECHECK_DAYS", "90"))
+
+
+def timer_seconds(name: str, default: float) -> float:
+    """The interval of a service's periodic job ``name`` (``SIPMAS_TIMER_<NAME>_SECONDS``)."""
+    return float(env(f"SIPMAS_TIMER_{name.upper()}_SECONDS", str(default)))

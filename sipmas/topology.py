@@ -40,6 +40,8 @@ CONSUMERS: list[Consumer] = [
     ("referral", "case_opened", "registry", "on_case_opened"),
     ("referral", "referral_status_changed", "registry", "on_referral_status_changed"),
     ("referral", "case_resolved", "registry", "on_case_resolved"),
+    ("registry", "household_registered", "verification", "on_household_registered"),
+    ("referral", "case_resolved", "verification", "on_case_resolved"),
 ]
 
 CONNECT_TIMEOUT = 5.0

@@ -3,8 +3,6 @@ in ``households`` (or the import report); rules live there and in ``lifecycle``.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from marshmallow import ValidationError
@@ -13,13 +11,13 @@ from nameko.rpc import rpc
 from services.registry import households, schemas
 from services.registry.importing import run
 from services.registry.models import Base
-from sipmas import db, outbox
+from sipmas import db, outbox, refusals
 from sipmas.messaging import consumes
 
 
 def _errors(error: Exception) -> dict[str, Any]:
     if isinstance(error, ValidationError):
-        return {"error": "invalid", "fields": error.messages}
+        return refusals.invalid(error)
     if isinstance(error, households.Invalid):
         return {"error": "invalid", "fields": error.errors}
     if isinstance(error, households.NotFound):
@@ -27,26 +25,9 @@ def _errors(error: Exception) -> dict[str, Any]:
     return {"error": "illegal_transition", "message": str(error)}
 
 
-REFUSALS = (
-    ValidationError,
-    households.Invalid,
-    households.NotFound,
-    households.lifecycle.IllegalTransition,
+refusing = refusals.refusing(
+    _errors, households.Invalid, households.NotFound, households.lifecycle.IllegalTransition
 )
-
-
-def refusing(method: Callable[..., Any]) -> Callable[..., Any]:
-    """An RPC whose refusals (bad input, unknown household, illegal move) come back as one
-    error shape the caller can read, instead of a remote exception."""
-
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(*args, **kwargs)
-        except REFUSALS as error:
-            return _errors(error)
-
-    return wrapper
 
 
 class RegistryService:

@@ -15,7 +15,8 @@ from services.registry.importing import run
 from sipmas import events
 from sipmas.outbox import Relay
 from tests.integration.support_amqp import bind_queue, fetch_all
-from tests.registry.conftest import ROOT, query, scalar
+from tests.registry.conftest import query, scalar
+from tests.support.services import ROOT
 
 NIK_LIKE = re.compile(r"(?<![0-9])[1-9][0-9]{15}(?![0-9])")
 

@@ -1,0 +1,1 @@
+"""Verification: field visits that decide a household's welfare class and needs, with evidence."""

@@ -1,0 +1,145 @@
+"""The verification service: RPC, event and timer entrypoints. Each only translates and calls a
+use case — ``intake`` (where tasks come from), ``tasking`` (tasks), ``visits`` (a visit in),
+``decisions`` (a supervisor's decision, a household's history); the rules live in ``rules``,
+``flags``, ``tasks`` and ``assignment``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from marshmallow import ValidationError
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.verification import decisions, intake, schemas, staff, tasking, visits
+from services.verification.errors import Invalid, NotFound, Refused
+from services.verification.models import Base
+from services.verification.tasks import IllegalTransition
+from sipmas import db, outbox, refusals, settings
+from sipmas.messaging import consumes
+
+log = logging.getLogger(__name__)
+
+
+def _error(error: Exception) -> dict[str, Any]:
+    if isinstance(error, ValidationError):
+        return refusals.invalid(error)
+    if isinstance(error, Invalid):
+        return {"error": "invalid", "fields": error.errors}
+    if isinstance(error, NotFound):
+        return {"error": "not_found", "message": str(error)}
+    if isinstance(error, Refused):
+        return {"error": "refused", "code": error.code, "message": error.message}
+    return {"error": "illegal_transition", "message": str(error)}
+
+
+refusing = refusals.refusing(_error, Invalid, NotFound, Refused, IllegalTransition)
+
+
+class VerificationService:
+    name = "verification"
+    db = db.Database(Base)
+    outbox = outbox.Outbox()
+
+    # -- staff and tasks -------------------------------------------------------------------
+
+    @rpc
+    @refusing
+    def register_staff(self, payload: dict[str, Any]) -> dict[str, Any]:
+        clean = schemas.Staff().load(payload)
+        with self.db.get_session() as session:
+            return staff.register(session, clean)
+
+    @rpc
+    @refusing
+    def request_verification(self, household_id: int, actor: str) -> dict[str, Any]:
+        with self.db.get_session() as session:
+            task = intake.request(session, household_id, actor)
+            session.flush()
+            return {"task_id": task.id, "state": task.state, "assignee": task.assignee}
+
+    @rpc
+    @refusing
+    def assign_task(self, task_id: int, verifier: str, actor: str) -> dict[str, Any]:
+        with self.db.get_session() as session:
+            task = tasking.assign(session, task_id, verifier, actor)
+            return {"task_id": task.id, "state": task.state, "assignee": task.assignee}
+
+    @rpc
+    @refusing
+    def assign_second_verifier(self, task_id: int, verifier: str, actor: str) -> dict[str, Any]:
+        with self.db.get_session() as session:
+            return decisions.assign_second_verifier(session, task_id, verifier, actor)
+
+    @rpc
+    @refusing
+    def my_tasks(self, verifier: str, states: list[str] | None = None) -> dict[str, Any]:
+        with self.db.get_session() as session:
+            return {"tasks": tasking.task_list(session, verifier, states or ())}
+
+    # -- visits and decisions --------------------------------------------------------------
+
+    @rpc
+    @refusing
+    def submit_visit(self, payload: dict[str, Any]) -> dict[str, Any]:
+        clean = schemas.SubmitVisit().load(payload)
+        with self.db.get_session() as session:
+            return visits.submit(session, clean)
+
+    @rpc
+    @refusing
+    def approve(self, task_id: int, request: dict[str, Any]) -> dict[str, Any]:
+        clean = schemas.Decide().load(request)
+        with self.db.get_session() as session:
+            return decisions.approve(
+                session,
+                task_id,
+                clean["actor"],
+                flags_reviewed=clean["flags_reviewed"],
+                note=clean["note"],
+            )
+
+    @rpc
+    @refusing
+    def return_visit(self, task_id: int, request: dict[str, Any]) -> dict[str, Any]:
+        clean = schemas.Decide().load(request)
+        with self.db.get_session() as session:
+            return decisions.return_visit(session, task_id, clean["actor"], clean["note"])
+
+    @rpc
+    @refusing
+    def reject(self, task_id: int, request: dict[str, Any]) -> dict[str, Any]:
+        clean = schemas.Decide().load(request)
+        with self.db.get_session() as session:
+            return decisions.reject(
+                session, task_id, clean["actor"], clean["reasons"], clean["note"]
+            )
+
+    @rpc
+    @refusing
+    def household_history(self, household_id: int) -> dict[str, Any]:
+        with self.db.get_session() as session:
+            return decisions.history(session, household_id)
+
+    # -- other services' events (once per event: the inbox) --------------------------------
+
+    @consumes("registry", "household_registered")
+    def on_household_registered(self, event: dict[str, Any]) -> None:
+        with self.db.get_session() as session:
+            intake.on_registered(session, "verification.on_household_registered", event)
+
+    @consumes("referral", "case_resolved")
+    def on_case_resolved(self, event: dict[str, Any]) -> None:
+        with self.db.get_session() as session:
+            intake.on_case_resolved(session, "verification.on_case_resolved", event)
+
+    # -- the clock: overdue tasks and re-verifications ------------------------------------
+
+    @timer(interval=settings.timer_seconds("verification_sweep", 60))
+    def sweep(self) -> None:
+        with self.db.get_session() as session:
+            moved = tasking.sweep_overdue(session)
+            due = tasking.reverifications_due(session)
+        if any(moved.values()) or due:
+            log.info("sweep: %s overdue, %d re-verifications opened", moved, due)

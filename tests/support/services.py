@@ -1,0 +1,64 @@
+"""Services run as their containers run them: ``nameko run services.<name>.service``, in a
+process of their own, against this test session's vhost and databases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sipmas import topology
+from tests.integration.support_amqp import depth, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+FAST_RETRIES = {"SIPMAS_CONSUMER_MAX_ATTEMPTS": "2", "SIPMAS_CONSUMER_RETRY_BASE_MS": "50"}
+
+
+@contextmanager
+def running(name: str, amqp_uri: str, log_path: Path, **env: str) -> Iterator[subprocess.Popen]:
+    """Start service ``name`` and wait until it consumes its RPC queue; stop it on exit."""
+    topology.declare(amqp_uri)
+    purge_queues(amqp_uri, name)  # events other tests left in this session's vhost
+    log = open(log_path, "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nameko", "run", "--config", "config.yaml"]
+        + [f"services.{name}.service"],
+        cwd=ROOT,
+        env={**os.environ, "AMQP_URI": amqp_uri, **FAST_RETRIES, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for(
+            lambda: consuming(amqp_uri, f"rpc-{name}") or process.poll() is not None, timeout=30
+        )
+        assert process.poll() is None, log_path.read_text()
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def consuming(amqp_uri: str, queue: str) -> bool:
+    try:
+        return depth(amqp_uri, queue)[1] > 0
+    except Exception:  # the queue is not declared yet
+        return False
+
+
+def purge_queues(amqp_uri: str, service: str) -> None:
+    """Empty ``service``'s consumer queues and their retry and dead-letter queues."""
+    with topology.connection(amqp_uri) as conn:
+        channel = conn.channel()
+        for producer, event_type, consumer, method in topology.CONSUMERS:
+            if consumer == service:
+                queue = topology.consumer_queue(producer, event_type, consumer, method)
+                for name in (queue, topology.retry_queue(queue), topology.dead_queue(queue)):
+                    channel.queue_purge(name)

@@ -1,0 +1,200 @@
+"""A visit in, on the real database and evidence store: decided by the rules, stored once however
+often it is sent, refused with the field named when wrong, and flagged by each automatic check
+that should flag it — and by none when nothing is wrong."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from marshmallow import ValidationError
+
+from services.verification import tasking, visits
+from services.verification.errors import Invalid, Refused
+from services.verification.models import Visit
+from services.verification.questionnaire import sample_answers
+from sipmas import evidence
+from tests.verification.conftest import (
+    DESA_CODE,
+    PNG,
+    add_staff,
+    load,
+    poor_answers,
+    register_household,
+    visit_payload,
+)
+
+
+@pytest.fixture
+def task(session):
+    add_staff(session, "ani", desa=[DESA_CODE])
+    return register_household(session, 1)
+
+
+def _submit(session, payload):
+    return visits.submit(session, load(payload))
+
+
+def _outbox_types(session) -> list[str]:
+    return list(session.scalars(sa.text("SELECT routing_key FROM outbox ORDER BY id")))
+
+
+def _flags(result) -> set[str]:
+    return {flag["code"] for flag in result["flags"]}
+
+
+def test_a_clean_visit_is_decided_explained_and_raises_no_flag(session, task):
+    result = _submit(session, visit_payload(task.id, "ani", poor_answers()))
+
+    assert result["welfare_class"] == "sangat_miskin"
+    assert result["flags"] == []
+    needs = {need["code"]: need["reasons"] for need in result["decision"]["needs"]}
+    assert {"rumah", "pangan", "pendidikan", "kesehatan", "adminduk"} <= set(needs)
+    assert "lantai_tanah" in needs["rumah"]
+    assert task.state == "submitted"
+    assert _outbox_types(session)[-1] == "verification_submitted"
+
+
+def test_the_same_visit_sent_twice_is_stored_once(session, task):
+    payload = visit_payload(task.id, "ani", poor_answers())
+
+    first = _submit(session, payload)
+    again = _submit(session, payload)
+
+    assert (first["duplicate"], again["duplicate"]) == (False, True)
+    assert again["visit_id"] == first["visit_id"]
+    assert session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 1
+    assert _outbox_types(session).count("verification_submitted") == 1
+
+
+def test_a_visit_for_a_task_not_assigned_to_the_submitter_is_refused(session, task):
+    add_staff(session, "budi", desa=[DESA_CODE])
+
+    with pytest.raises(Refused) as refused:
+        _submit(session, visit_payload(task.id, "budi", poor_answers()))
+
+    assert refused.value.code == "not_your_task"
+    assert task.state == "assigned"
+
+
+def test_out_of_range_answers_are_refused_naming_the_field():
+    with pytest.raises(ValidationError) as error:
+        load(visit_payload(1, "ani", poor_answers(meals_per_day=9, floor="emas")))
+
+    assert set(error.value.messages["answers"]) == {"meals_per_day", "floor"}
+
+
+def test_a_photo_that_is_not_an_image_is_refused_naming_it(session, task):
+    payload = visit_payload(task.id, "ani", poor_answers())
+    payload["photos"][2]["sha256"] = evidence.put(b"%PDF-1.4 not a photo")
+    payload["photos"][3]["sha256"] = "0" * 64  # never uploaded
+
+    with pytest.raises(Invalid) as error:
+        _submit(session, payload)
+
+    assert set(error.value.errors) == {"photos.2.sha256", "photos.3.sha256"}
+    assert "not an image" in error.value.errors["photos.2.sha256"][0]
+    assert session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
+
+
+def test_a_png_photo_is_an_image_too(session, task):
+    payload = visit_payload(task.id, "ani", poor_answers())
+    payload["photos"][0]["sha256"] = evidence.put(PNG + b"rumah")
+
+    assert _submit(session, payload)["flags"] == []
+
+
+def test_a_household_that_moved_is_recorded_as_such_without_answers(session, task):
+    result = _submit(session, visit_payload(task.id, "ani", None, outcome="moved"))
+
+    assert (result["outcome"], result["welfare_class"], result["decision"]) == ("moved", None, None)
+
+
+# --- each flag: raised by the case that should raise it (the clean case above raises none) -----
+
+
+def test_a_car_in_a_household_decided_very_poor_is_flagged(session, task):
+    result = _submit(session, visit_payload(task.id, "ani", poor_answers(has_car=True)))
+
+    assert "asset_contradiction" in _flags(result)
+    assert _outbox_types(session)[-1] == "verification_flagged"
+
+
+def test_a_poor_verdict_on_a_dtsen_desil_9_household_is_flagged(session):
+    add_staff(session, "ani", desa=[DESA_CODE])
+    task = register_household(session, 2, source="dtks", desil=9)
+
+    result = _submit(session, visit_payload(task.id, "ani", poor_answers()))
+
+    assert "registry_contradiction" in _flags(result)
+
+
+def test_a_photo_used_for_another_household_is_flagged(session, task):
+    first = visit_payload(task.id, "ani", poor_answers())
+    _submit(session, first)
+    other = register_household(session, 3)
+    second = visit_payload(other.id, "ani", poor_answers())
+    second["photos"][0] = first["photos"][0]
+
+    assert "photo_reused" in _flags(_submit(session, second))
+
+
+def test_a_visit_far_from_the_household_or_outside_kutim_is_flagged(session):
+    add_staff(session, "ani", desa=[DESA_CODE])
+    near = register_household(session, 4, latitude=0.5, longitude=117.5)
+    far = register_household(session, 5, latitude=0.9, longitude=117.5)  # ~44 km north
+    abroad = register_household(session, 6)
+
+    assert _flags(_submit(session, visit_payload(near.id, "ani", poor_answers()))) == set()
+    assert "far_from_household" in _flags(
+        _submit(session, visit_payload(far.id, "ani", poor_answers()))
+    )
+    samarinda = visit_payload(abroad.id, "ani", poor_answers(), latitude=-0.5, longitude=117.15)
+    # Samarinda is inside the approximate box; Balikpapan (-1.27, 116.83) too; Jakarta is not.
+    jakarta = {**samarinda, "latitude": -6.2, "longitude": 106.8}
+    assert "outside_kutim" in _flags(_submit(session, jakarta))
+
+
+def test_an_implausibly_short_visit_is_flagged(session, task):
+    start = datetime.now(UTC) - timedelta(minutes=30)
+    payload = visit_payload(
+        task.id,
+        "ani",
+        poor_answers(),
+        started_at=start.isoformat(),
+        ended_at=(start + timedelta(minutes=4)).isoformat(),
+    )
+    for photo in payload["photos"]:
+        photo["captured_at"] = (start + timedelta(minutes=2)).isoformat()
+
+    assert _flags(_submit(session, payload)) == {"visit_too_short"}
+
+
+def test_a_verifier_whose_verdicts_stand_far_from_their_peers_is_flagged(session):
+    for verifier in ("ani", "budi", "citra", "dewi"):
+        add_staff(session, verifier, desa=[DESA_CODE])
+    shares = {"ani": 1.0, "budi": 0.4, "citra": 0.4, "dewi": 0.4}  # share found eligible
+    household_id = 10_000
+    for verifier, share in shares.items():
+        for i in range(30):
+            household_id += 1
+            answers = poor_answers() if i < share * 30 else sample_answers()
+            _submit(
+                session,
+                visit_payload(_task_for(session, household_id, verifier), verifier, answers),
+            )
+
+    ani = _submit(session, visit_payload(_task_for(session, 1, "ani"), "ani", poor_answers()))
+    budi = _submit(session, visit_payload(_task_for(session, 2, "budi"), "budi", poor_answers()))
+
+    assert "verifier_outlier" in _flags(ani)
+    assert "verifier_outlier" not in _flags(budi)
+
+
+def _task_for(session, household_id: int, verifier: str) -> int:
+    """A new household's task, placed on ``verifier``'s desk."""
+    task = register_household(session, household_id)
+    if task.assignee != verifier:
+        tasking.assign(session, task.id, verifier, "supervisor-1")
+    return task.id
