@@ -1,0 +1,112 @@
+"""The task state machine and the maker-checker rule."""
+
+import pytest
+
+from services.verification import tasks
+
+LEGAL = [
+    ("open", "assign", "assigned"),
+    ("assigned", "reassign", "assigned"),
+    ("assigned", "start_visit", "visited"),
+    ("returned", "start_visit", "visited"),
+    ("visited", "submit", "submitted"),
+    ("returned", "submit", "submitted"),
+    ("submitted", "approve", "approved"),
+    ("submitted", "return", "returned"),
+    ("submitted", "reject", "rejected"),
+    ("open", "cancel", "cancelled"),
+    ("assigned", "cancel", "cancelled"),
+    ("visited", "cancel", "cancelled"),
+    ("returned", "cancel", "cancelled"),
+    ("open", "expire", "expired"),
+    ("assigned", "expire", "expired"),
+    ("assigned", "escalate", "open"),
+]
+
+
+@pytest.mark.parametrize(("state", "action", "expected"), LEGAL)
+def test_every_legal_transition(state, action, expected):
+    assert tasks.next_state(state, action) == expected
+
+
+def test_the_table_is_exactly_the_legal_transitions():
+    assert {(s, a): t for s, a, t in LEGAL} == tasks.TRANSITIONS
+
+
+@pytest.mark.parametrize(
+    ("state", "action"),
+    [
+        ("open", "approve"),  # nothing to approve before a visit
+        ("open", "submit"),
+        ("visited", "expire"),  # a visit under way does not expire
+        ("submitted", "cancel"),  # a submitted visit is decided, not cancelled
+        ("approved", "return"),
+        ("approved", "cancel"),
+        ("open", "escalate"),
+        ("assigned", "teleport"),
+        ("nowhere", "assign"),
+    ],
+)
+def test_an_illegal_transition_is_refused_naming_state_and_action(state, action):
+    with pytest.raises(tasks.IllegalTransition) as caught:
+        tasks.next_state(state, action)
+    assert isinstance(caught.value, ValueError)
+    assert (caught.value.state, caught.value.action) == (state, action)
+    assert f"'{action}'" in str(caught.value) and f"'{state}'" in str(caught.value)
+
+
+@pytest.mark.parametrize("state", sorted(tasks.TERMINAL))
+def test_terminal_states_have_no_actions(state):
+    assert tasks.allowed_actions(state) == ()
+
+
+def test_terminal_states():
+    assert {"approved", "rejected", "cancelled", "expired"} == tasks.TERMINAL
+    live = set(tasks.STATES) - tasks.TERMINAL
+    assert all(tasks.allowed_actions(state) for state in live)
+
+
+def test_allowed_actions():
+    assert tasks.allowed_actions("assigned") == (
+        "reassign",
+        "start_visit",
+        "cancel",
+        "expire",
+        "escalate",
+    )
+    assert tasks.allowed_actions("submitted") == ("approve", "return", "reject")
+
+
+BASE = dict(
+    approver="sri",
+    approver_role="supervisor",
+    visitor="andi",
+    flags=[],
+    flags_reviewed=False,
+    second_visit_by=None,
+)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({}, None),
+        ({"approver_role": "admin"}, None),
+        ({"approver_role": "verifier"}, "not_supervisor"),
+        ({"approver_role": "operator"}, "not_supervisor"),
+        ({"approver_role": ""}, "not_supervisor"),  # unknown or inactive staff
+        ({"approver": "andi"}, "own_visit"),
+        ({"approver": "sri", "second_visit_by": "sri", "flags": ["missing_gps"]}, "own_visit"),
+        ({"flags": ["missing_gps"]}, "flags_unreviewed"),
+        ({"flags": ["missing_gps"], "second_visit_by": "andi"}, "flags_unreviewed"),
+        ({"flags": ["missing_gps"], "flags_reviewed": True}, None),
+        ({"flags": ["missing_gps"], "second_visit_by": "budi"}, None),
+    ],
+)
+def test_maker_checker(changes, expected):
+    assert tasks.approval_refusal(**{**BASE, **changes}) == expected
+
+
+def test_every_refusal_has_both_messages():
+    assert set(tasks.REFUSALS) == {"not_supervisor", "own_visit", "flags_unreviewed"}
+    assert all(m["id"] and m["en"] for m in tasks.REFUSALS.values())
