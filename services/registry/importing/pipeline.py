@@ -11,6 +11,10 @@ value is kept as a conflict for a person to resolve; a value the registry lacked
 its provenance; a person who turns up under another household moves, with dated KK history.
 
 Runs outside the eventlet hub (COPY cannot run on a green connection): the CLI, or a subprocess.
+
+Speed (a million rows in ~17 s on two cores, issue 2): the checks run in parallel workers over
+unlogged work tables (``_work_table``), and a first import into an empty registry builds the
+indexes after the rows (``_bulk_load``). ``SIPMAS_PROFILE=1`` logs each statement's time.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from sipmas import events
 log = logging.getLogger(__name__)
 EXCHANGE = "registry.events"
 PROFILE = os.environ.get("SIPMAS_PROFILE", "")  # "1": statement times; "explain": plans
+BULK_LOAD_ROWS = 50_000  # rows from which an empty table is loaded first and indexed after
 Progress = Callable[[str], None]
 
 
@@ -78,14 +83,19 @@ class Importer:
         self.cur = connection.cursor()
         self.progress = progress or (lambda _message: None)
         self.timings: dict[str, float] = {}
+        self._work: dict[str, str] = {}  # the work tables of the import: name → table
         self._tune_session()
 
     def _tune_session(self) -> None:
         """Memory for a million-row import: without it every hash join and the checked rows
-        spill to disk (defaults: work_mem 4 MB, temp_buffers 8 MB)."""
+        spill to disk (defaults: work_mem 4 MB, temp_buffers 8 MB). The commit need not wait
+        for its WAL to reach the disk: a crash in that instant loses the whole import, which
+        is then simply run again (nothing is half-imported, and nothing was published)."""
         self.cur.execute(
             "SET LOCAL work_mem = %s", (os.environ.get("SIPMAS_IMPORT_WORK_MEM", "256MB"),)
         )
+        self.cur.execute("SET LOCAL synchronous_commit = off")
+        self.cur.execute("SET LOCAL maintenance_work_mem = '256MB'")  # index builds in memory
         try:
             self.cur.execute("SAVEPOINT tune; SET temp_buffers = '1GB'; RELEASE SAVEPOINT tune")
         except psycopg2.Error:  # the session already used temp tables: keep what it has
@@ -152,52 +162,83 @@ class Importer:
     def _process(self, batch_id: int, fmt: SourceFormat, name: str, shape, broken) -> Summary:
         present = {c for c in shape.fields if c in FIELDS}
         headers = dict(zip(shape.fields, shape.header, strict=True))
-        self._exec("DROP VIEW IF EXISTS pg_temp.raw")  # temp views outlive the transaction
-        self._exec(f"CREATE TEMP VIEW raw AS SELECT * FROM raw_rows.b{batch_id}")
-        with self._step("lookups"):
-            self._exec(f"ANALYZE raw_rows.b{batch_id}")  # else the planner sorts, not hashes
-            self._place_lookup(present)
-            self._pmks_lookup()
-        with self._step("check"):
+        self._temp_view("raw", f"raw_rows.b{batch_id}")
+        self._work = {}
+        with self._step("lookups"), self._parallel():
+            self._analyze_raw(batch_id, present)
+            self._place_lookup(batch_id, present)
+            self._pmks_lookup(batch_id)
             if "tanggal_lahir" in present:
-                self._exec(
-                    "CREATE TEMP TABLE birth_dates ON COMMIT DROP AS " + checks.birth_dates_sql()
-                )
-                self._exec("ANALYZE birth_dates")
-            self._exec(
-                "CREATE TEMP TABLE checked ON COMMIT DROP AS "
-                + checks.checked_sql(present, fmt.code, fmt.required)
-            )
-            self._exec("ANALYZE checked")
+                self._work_table(batch_id, "birth_dates", "AS " + checks.birth_dates_sql())
+            self._exec("ANALYZE " + ", ".join(self._work.values()))
+        with self._step("check"):
+            checked = checks.checked_sql(present, fmt.code, fmt.required)
+            with self._parallel():
+                self._work_table(batch_id, "checked", "AS " + checked)
+            # the statistics the plans rest on, not more
+            self._exec(f"ANALYZE {self._work['checked']} (row_no, nik, hh_key, errors, warnings)")
             self._mark_duplicates()
         summary = Summary(batch_id=batch_id, source=fmt.code, filename=name, status="completed")
         with self._step("report"):
             self._record_problems(batch_id, broken, headers)
             summary.file_warnings = self._file_warnings(batch_id)
         with self._step("households"):
-            self._group()
+            with self._parallel():
+                self._group(batch_id, present)
             self._mark_new_sources(fmt.code)
-            self._insert_households(batch_id, fmt)
-        with self._step("people"):
+            households, people = self._new_rows()
+            with self._bulk_load("households", households):
+                self._insert_households(batch_id, fmt)
+        with self._step("people"), self._bulk_load("people", people):
             self._insert_people(batch_id)
         with self._step("merge"):
             self._merge_people(batch_id)
             self._merge_households(batch_id, fmt.code)
-        with self._step("events"):
-            self._emit_household_events(batch_id, fmt.code)
+        with self._step("events"), self._bulk_load("outbox", households):
+            self._emit_household_events(batch_id, fmt.code, present)
         self._count(summary, broken)
-        self._exec("DROP VIEW pg_temp.raw")
+        self._exec("DROP VIEW " + ", ".join(f"pg_temp.{v}" for v in ("raw", *self._work)))
+        self._exec("DROP TABLE " + ", ".join(self._work.values()))
         return summary
+
+    def _work_table(self, batch_id: int, name: str, definition: str) -> str:
+        """A table of this import, seen as ``name`` in its queries and dropped at its end.
+
+        Unlogged, not temp: parallel workers cannot read temp tables, and the checks and the
+        joins over the checked rows are shared with them. (Unlogged costs no WAL either; a
+        crash takes it away with the rest of the uncommitted import.)"""
+        table = f"raw_rows.b{batch_id}_{name}"
+        self._exec(f"CREATE UNLOGGED TABLE {table} {definition}")
+        self._temp_view(name, table)
+        self._work[name] = table
+        return table
+
+    def _temp_view(self, name: str, table: str) -> None:
+        """``name`` for ``table`` in this session's queries (temp views outlive a transaction)."""
+        self._exec(f"DROP VIEW IF EXISTS pg_temp.{name}")
+        self._exec(f"CREATE TEMP VIEW {name} AS SELECT * FROM {table}")
+
+    @contextmanager
+    def _parallel(self) -> Iterator[None]:
+        """Let the planner share the checks of the raw rows with parallel workers (~2.5 s less
+        per million rows on two cores). Its default costs think shipping a million rows to
+        the leader too dear for any parallel plan."""
+        self._exec("SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0.001")
+        yield
+        self._exec("RESET parallel_setup_cost; RESET parallel_tuple_cost")
 
     # -- loading -------------------------------------------------------------------------------
 
     def _load_raw(self, batch_id: int, shape: files.FileShape) -> list[int]:
-        """COPY the file into ``raw_rows.b<batch>``; returns the row numbers of broken rows."""
+        """COPY the file into ``raw_rows.b<batch>``; returns the row numbers of broken rows.
+
+        The rows are numbered by a sequence that hands this one session 10,000 numbers at a
+        time: still consecutive, without a sequence update per row."""
         table = f"raw_rows.b{batch_id}"
         cols = ", ".join(f'"{c}" text' for c in shape.fields)
         self._exec(
             f"CREATE TABLE {table} (row_no int GENERATED BY DEFAULT AS IDENTITY "
-            f"(START WITH 2), {cols})"
+            f"(START WITH 2 CACHE 10000), {cols})"
         )
         names = ", ".join(f'"{c}"' for c in shape.fields)
         options = f"FORMAT csv, DELIMITER {checks.lit(shape.delimiter)}"
@@ -227,14 +268,22 @@ class Importer:
         )
         return broken
 
+    def _analyze_raw(self, batch_id: int, present: set[str]) -> None:
+        """Statistics of the columns the lookups group by, else the planner sorts, not hashes
+        (only those: the other columns' statistics cost ~0.4 s per million rows for nothing)."""
+        grouped = [f for f in (*checks.REGION_COLUMNS, "tanggal_lahir") if f in present]
+        self._exec(f"ANALYZE raw_rows.b{batch_id} (row_no, {', '.join(grouped)})")
+
     # -- lookups resolved in Python on distinct values -----------------------------------------
 
-    def _place_lookup(self, present: set[str]) -> None:
+    def _place_lookup(self, batch_id: int, present: set[str]) -> None:
+        """The distinct places of the file, resolved in Python."""
         region = [f for f in checks.REGION_COLUMNS if f in present]
-        self._exec(
-            "CREATE TEMP TABLE place (kode_kecamatan text, kode_desa text, nama_kecamatan text, "
-            "nama_desa text, desa_code text, kecamatan_code text, problem text, warning text) "
-            "ON COMMIT DROP"
+        table = self._work_table(
+            batch_id,
+            "place",
+            "(kode_kecamatan text, kode_desa text, nama_kecamatan text, nama_desa text, "
+            "desa_code text, kecamatan_code text, problem text, warning text)",
         )
         cols = ", ".join(f"coalesce({f}, '')" for f in region)
         self.cur.execute(f"SELECT DISTINCT {cols} FROM raw")
@@ -251,17 +300,13 @@ class Importer:
                     found.warning,
                 )
             )
-        execute_values(self.cur, "INSERT INTO place VALUES %s", rows)
-        self._exec("ANALYZE place")
+        execute_values(self.cur, f"INSERT INTO {table} VALUES %s", rows)
 
-    def _pmks_lookup(self) -> None:
-        self._exec(
-            "CREATE TEMP TABLE pmks_lookup (written text PRIMARY KEY, code text) ON COMMIT DROP"
-        )
+    def _pmks_lookup(self, batch_id: int) -> None:
+        table = self._work_table(batch_id, "pmks_lookup", "(written text PRIMARY KEY, code text)")
         execute_values(
-            self.cur, "INSERT INTO pmks_lookup VALUES %s", list(vocabulary.pmks_readings().items())
+            self.cur, f"INSERT INTO {table} VALUES %s", list(vocabulary.pmks_readings().items())
         )
-        self._exec("ANALYZE pmks_lookup")
 
     # -- checks and the row report -------------------------------------------------------------
 
@@ -297,7 +342,7 @@ class Importer:
             ) p(item, severity)
             JOIN raw r ON r.row_no = c.row_no
             CROSS JOIN LATERAL (SELECT to_jsonb(r) ->> split_part(p.item, ':', 1)) v(value)
-            WHERE cardinality(c.errors) > 0 OR cardinality(c.warnings) > 0
+            WHERE c.errors <> '{{}}' OR c.warnings <> '{{}}'
             """
         )
         if broken:
@@ -310,7 +355,7 @@ class Importer:
     def _file_warnings(self, batch_id: int) -> list[dict]:
         self.cur.execute(
             "SELECT count(*), bool_and(right(nik_t, 1) = '0') FROM checked "
-            "WHERE nik_t ~ '^[0-9]{16}$'"
+            f"WHERE length(nik_t) = 16 AND {checks.only_digits('nik_t')}"
         )
         valid, all_zero = self.cur.fetchone()
         if valid >= 5 and all_zero:
@@ -323,30 +368,32 @@ class Importer:
 
     # -- households and people -----------------------------------------------------------------
 
-    def _group(self) -> None:
+    def _group(self, batch_id: int, present: set[str]) -> None:
         """One group per household key, its head row, and the known household it matches."""
         self._exec(
-            """
+            f"""
             CREATE TEMP TABLE grp ON COMMIT DROP AS
             SELECT hh_key, coalesce(min(row_no) FILTER (WHERE hubungan = 'kepala'), min(row_no))
                      AS head_row,
                    count(*) FILTER (WHERE hubungan = 'kepala') AS heads, count(*) AS members,
-                   CASE WHEN hh_key ~ '^[0-9]+$' THEN hh_key::bigint END AS kk
-            FROM checked WHERE cardinality(errors) = 0 GROUP BY hh_key
+                   CASE WHEN {checks.only_digits("hh_key")} THEN hh_key::bigint END AS kk
+            FROM checked WHERE errors = '{{}}' GROUP BY hh_key
             """
         )
         self._exec(
             """
             CREATE TEMP TABLE known ON COMMIT DROP AS
             SELECT c.row_no, c.hh_key, p.nik, p.household_id
-            FROM checked c JOIN people p ON p.nik = c.nik WHERE cardinality(c.errors) = 0
+            FROM checked c JOIN people p ON p.nik = c.nik WHERE c.errors = '{}'
             """
         )
-        self._exec(
+        self._work_table(
+            batch_id,
+            "hh",
             """
-            CREATE TEMP TABLE hh ON COMMIT DROP AS
-            SELECT g.*, coalesce(o.household_id, k.id, nextval('households_id_seq'))
-                     AS household_id,
+            AS SELECT g.*, coalesce(o.household_id, k.id, nextval('households_id_seq'))
+                     AS household_id, gen_random_uuid() AS correlation_id,
+                   false AS new_source,  -- set by _mark_new_sources
                    CASE WHEN o.household_id IS NOT NULL THEN 'nik'
                         WHEN k.id IS NOT NULL THEN 'no_kk' END AS matched_by
             FROM grp g
@@ -359,32 +406,94 @@ class Importer:
               SELECT DISTINCT ON (no_kk) no_kk, id FROM households
               WHERE no_kk IS NOT NULL ORDER BY no_kk, id
             ) k ON k.no_kk = g.kk
-            """
+            """,
         )
-        self._exec("ANALYZE hh")
+        self._exec(f"ANALYZE {self._work['hh']}")
         self._exec(
-            "CREATE TEMP TABLE heads ON COMMIT DROP AS SELECT c.* FROM checked c "
-            "JOIN hh ON hh.head_row = c.row_no"
+            "CREATE TEMP TABLE heads ON COMMIT DROP AS "
+            f"SELECT {checks.head_sql(present)} FROM hh "
+            "JOIN checked c ON c.row_no = hh.head_row JOIN raw r ON r.row_no = c.row_no"
         )
 
     def _mark_new_sources(self, source: str) -> None:
         """Which matched households hear of this source for the first time (a merge)."""
         self._exec(
-            "ALTER TABLE hh ADD COLUMN new_source boolean NOT NULL DEFAULT false; "
             f"UPDATE hh SET new_source = NOT ({checks.lit(source)} = ANY(h.sources)) "
             "FROM households h WHERE h.id = hh.household_id AND hh.matched_by IS NOT NULL"
         )
+
+    def _new_rows(self) -> tuple[int, int]:
+        """How many households and people (at most) this import adds."""
+        self.cur.execute(
+            "SELECT count(*), coalesce(sum(members), 0) FROM hh WHERE matched_by IS NULL"
+        )
+        households, people = self.cur.fetchone()
+        return households, people
+
+    @contextmanager
+    def _bulk_load(self, table: str, rows: int) -> Iterator[None]:
+        """Fill ``table`` without its indexes and build them after, when it is empty and the
+        load large: one sort per index instead of a random index insertion per row (~1.5 s
+        per million people here). The indexes' absence is never seen: dropping them takes the
+        table's ACCESS EXCLUSIVE lock until the commit, a lock that then hides no data. The
+        lock is only taken if free at once (never waiting, so never deadlocking): else the
+        rows go in with the indexes in place."""
+        if rows < BULK_LOAD_ROWS or not self._empty(table) or not self._lock_now(table):
+            yield
+            return
+        rebuild = self._drop_indexes(table)
+        yield
+        for sql in rebuild:
+            self._exec(sql)
+
+    def _lock_now(self, table: str) -> bool:
+        """ACCESS EXCLUSIVE lock on ``table`` if no one else holds a lock on it, and it is
+        still empty; False, and no lock, otherwise."""
+        self._exec("SAVEPOINT bulk_lock")
+        try:
+            self._exec(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE NOWAIT")
+        except psycopg2.errors.LockNotAvailable:
+            self._exec("ROLLBACK TO SAVEPOINT bulk_lock")
+            return False
+        self._exec("RELEASE SAVEPOINT bulk_lock")
+        return self._empty(table)  # a commit may have filled it since the first look
+
+    def _empty(self, table: str) -> bool:
+        self.cur.execute(f"SELECT NOT EXISTS (SELECT FROM {table})")
+        return self.cur.fetchone()[0]
+
+    def _drop_indexes(self, table: str) -> list[str]:
+        """Drop ``table``'s indexes (and the constraints they back); return the SQL that
+        re-creates them as they were."""
+        self.cur.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), "
+            "quote_ident(c.conname), pg_get_constraintdef(c.oid) "
+            "FROM pg_index i LEFT JOIN pg_constraint c "
+            "ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid "
+            "WHERE i.indrelid = %s::regclass",
+            (table,),
+        )
+        rebuild = []
+        for index, index_sql, constraint, constraint_sql in self.cur.fetchall():
+            if constraint:
+                self._exec(f"ALTER TABLE {table} DROP CONSTRAINT {constraint}")
+                rebuild.append(f"ALTER TABLE {table} ADD CONSTRAINT {constraint} {constraint_sql}")
+            else:
+                self._exec(f"DROP INDEX {index}")
+                rebuild.append(index_sql)
+        return rebuild
 
     def _insert_households(self, batch_id: int, fmt: SourceFormat) -> None:
         head = "c.nik" if fmt.code != "pmks" else "CASE WHEN c.hubungan = 'kepala' THEN c.nik END"
         self._exec(
             f"""
-            INSERT INTO households (id, no_kk, head_nik, kecamatan_code, desa_code, alamat, rt,
-                rw, dusun, desil, indicators, sources, status, batch_id, row_no, provenance,
-                created_at, updated_at)
-            SELECT hh.household_id, c.no_kk, {head}, c.kecamatan_code, c.desa_code, c.alamat,
-                   c.rt, c.rw, c.dusun, c.desil, {indicators("c")}, ARRAY[{checks.lit(fmt.code)}],
-                   'registered', {batch_id}, c.row_no, '{{}}'::jsonb, now(), now()
+            INSERT INTO households (id, correlation_id, no_kk, head_nik, kecamatan_code,
+                desa_code, alamat, rt, rw, dusun, desil, indicators, sources, status, batch_id,
+                row_no, provenance, created_at, updated_at)
+            SELECT hh.household_id, hh.correlation_id, c.no_kk, {head}, c.kecamatan_code,
+                   c.desa_code, c.alamat, c.rt, c.rw, c.dusun, c.desil, {indicators("c")},
+                   ARRAY[{checks.lit(fmt.code)}], 'registered', {batch_id}, c.row_no,
+                   '{{}}'::jsonb, now(), now()
             FROM hh JOIN heads c ON c.row_no = hh.head_row
             WHERE hh.matched_by IS NULL
             """
@@ -402,7 +511,7 @@ class Importer:
                    '{{}}'::jsonb, now(), now()
             FROM checked c JOIN hh ON hh.hh_key = c.hh_key
             LEFT JOIN known k ON k.row_no = c.row_no
-            WHERE cardinality(c.errors) = 0 AND k.row_no IS NULL
+            WHERE c.errors = '{{}}' AND k.row_no IS NULL
             """
         )
 
@@ -538,27 +647,34 @@ class Importer:
 
     # -- events --------------------------------------------------------------------------------
 
-    def _emit_household_events(self, batch_id: int, source: str) -> None:
-        self._exec(
-            "CREATE TEMP TABLE household_pmks ON COMMIT DROP AS "
-            "SELECT hh_key, jsonb_agg(DISTINCT x) AS pmks FROM checked, unnest(pmks) x "
-            "WHERE cardinality(errors) = 0 AND pmks IS NOT NULL GROUP BY hh_key"
-        )
+    def _emit_household_events(self, batch_id: int, source: str, present: set[str]) -> None:
+        self._exec("CREATE TEMP TABLE household_pmks (hh_key text, pmks jsonb) ON COMMIT DROP")
+        if "pmks" in present:  # else a scan of every checked row for nothing
+            self._exec(
+                "INSERT INTO household_pmks "
+                "SELECT hh_key, jsonb_agg(DISTINCT x) FROM checked, unnest(pmks) x "
+                "WHERE errors = '{}' AND pmks IS NOT NULL GROUP BY hh_key"
+            )
         envelope = _envelope_sql("household_registered")
+        registered = json_object(
+            {
+                "household_id": "hh.household_id",
+                "source": f"{checks.lit(source)}::text",
+                "batch_id": str(batch_id),
+                **{f: f"c.{f}" for f in ("kecamatan_code", "desa_code", "rt", "rw", "alamat")},
+                "head_name": "c.nama",
+                "member_count": "hh.members",
+                "desil": "c.desil",
+                "pmks": "coalesce(hp.pmks, '[]'::jsonb)",
+            }
+        )
         self._exec(
             f"""
             INSERT INTO outbox (event_id, exchange, routing_key, body)
             SELECT e.id, '{EXCHANGE}', 'household_registered', {envelope}
             FROM (
-              SELECT gen_random_uuid() AS id, h.correlation_id,
-                jsonb_strip_nulls(jsonb_build_object(
-                  'household_id', h.id, 'source', {checks.lit(source)}, 'batch_id', {batch_id},
-                  'kecamatan_code', h.kecamatan_code, 'desa_code', h.desa_code, 'rt', h.rt,
-                  'rw', h.rw, 'alamat', h.alamat, 'head_name', c.nama,
-                  'member_count', hh.members, 'desil', h.desil)) ||
-                jsonb_build_object('pmks', coalesce(hp.pmks, '[]'::jsonb)) AS data
-              FROM hh JOIN households h ON h.id = hh.household_id
-              JOIN heads c ON c.row_no = hh.head_row
+              SELECT gen_random_uuid() AS id, hh.correlation_id, {registered} AS data
+              FROM hh JOIN heads c ON c.row_no = hh.head_row
               LEFT JOIN household_pmks hp ON hp.hh_key = hh.hh_key
               WHERE hh.matched_by IS NULL
             ) e
@@ -575,7 +691,7 @@ class Importer:
                 'conflicts', m.conflicts) AS data
             FROM (
               SELECT hh.household_id, hh.matched_by, count(c.row_no) FILTER (
-                       WHERE k.row_no IS NULL AND cardinality(c.errors) = 0) AS new_members,
+                       WHERE k.row_no IS NULL AND c.errors = '{{}}') AS new_members,
                      (SELECT coalesce(jsonb_agg(DISTINCT x.field), '[]') FROM (
                         SELECT field FROM person_diff pd WHERE pd.new_household = hh.household_id
                           AND pd.old_value IS NOT NULL AND pd.field NOT IN ('no_kk', 'pmks')
@@ -600,20 +716,24 @@ class Importer:
 
     def _count(self, summary: Summary, broken: list[int]) -> None:
         self.cur.execute(
+            "SELECT count(*), count(*) FILTER (WHERE errors <> '{}'), "
+            "count(*) FILTER (WHERE warnings <> '{}') FROM checked"
+        )
+        total, rejected, warned = self.cur.fetchone()
+        # the known people's rows (all without errors), from the side of the few
+        self.cur.execute(
             """
             SELECT count(*),
-                   count(*) FILTER (WHERE cardinality(c.errors) > 0),
-                   count(*) FILTER (WHERE cardinality(c.errors) = 0 AND k.row_no IS NULL),
-                   count(*) FILTER (WHERE k.row_no IS NOT NULL AND (
+                   count(*) FILTER (WHERE
                        EXISTS (SELECT 1 FROM person_diff d WHERE d.row_no = c.row_no)
                        OR (c.row_no = hh.head_row AND (hh.new_source OR EXISTS (
-                           SELECT 1 FROM household_diff d WHERE d.row_no = c.row_no))))),
-                   count(*) FILTER (WHERE cardinality(c.warnings) > 0)
-            FROM checked c LEFT JOIN known k ON k.row_no = c.row_no
+                           SELECT 1 FROM household_diff d WHERE d.row_no = c.row_no))))
+            FROM known k JOIN checked c ON c.row_no = k.row_no
             LEFT JOIN hh ON hh.hh_key = c.hh_key
             """
         )
-        total, rejected, imported, merged, warned = self.cur.fetchone()
+        known, merged = self.cur.fetchone()
+        imported = total - rejected - known
         self.cur.execute(
             "SELECT count(*) FILTER (WHERE matched_by IS NULL), "
             "count(*) FILTER (WHERE matched_by IS NOT NULL) FROM hh"
@@ -723,27 +843,42 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
+def json_object(members: dict[str, str], strip_nulls: bool = True) -> str:
+    """SQL: the JSON object ``{key: SQL expression}``, without its null members if asked.
+
+    ``to_jsonb`` of a row costs half of ``jsonb_build_object`` and ``jsonb_strip_nulls`` of it
+    (0.9 s against 2.0 s per million four-key objects here): these objects are built once per
+    person, household and event of an import."""
+    columns = ", ".join(f"{expression} AS {key}" for key, expression in members.items())
+    row = "jsonb_strip_nulls(to_jsonb(o))" if strip_nulls else "to_jsonb(o)"
+    return f"(SELECT {row} FROM (SELECT {columns}) o)"
+
+
 def indicators(alias: str) -> str:
     """SQL: the household's housing, asset and programme indicators as one JSON object."""
-    pairs = ", ".join(
-        f"'{f}', {alias}.{f}" for f in (*HOUSING_FIELDS, *ASSET_FIELDS, *PROGRAMME_FIELDS)
-    )
-    return f"jsonb_strip_nulls(jsonb_build_object({pairs}))"
+    fields = (*HOUSING_FIELDS, *ASSET_FIELDS, *PROGRAMME_FIELDS)
+    return json_object({f: f"{alias}.{f}" for f in fields})
 
 
 def attributes(alias: str) -> str:
-    pairs = ", ".join(f"'{f}', {alias}.{f}" for f in checks.PERSON_TEXT)
-    return f"jsonb_strip_nulls(jsonb_build_object({pairs}))"
+    return json_object({f: f"{alias}.{f}" for f in checks.PERSON_TEXT})
 
 
 def _envelope_sql(event_type: str) -> str:
     """SQL: the events envelope around ``e.data``, ids ``e.id`` and ``e.correlation_id``."""
     producer, version, _ = events.SCHEMAS[event_type]
-    return (
-        f"jsonb_build_object('event_id', e.id, 'event_type', '{event_type}', "
-        f"'schema_version', {version}, 'occurred_at', "
-        f"to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"'), "
-        f"'producer', '{producer}', 'correlation_id', e.correlation_id, 'data', e.data)"
+    occurred = "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
+    return json_object(
+        {
+            "event_id": "e.id",
+            "event_type": f"'{event_type}'::text",
+            "schema_version": str(version),
+            "occurred_at": f"(SELECT {occurred})",
+            "producer": f"'{producer}'::text",
+            "correlation_id": "e.correlation_id",
+            "data": "e.data",
+        },
+        strip_nulls=False,
     )
 
 
