@@ -13,7 +13,7 @@ from pathlib import Path
 
 warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
 
-SERVICES = ("registry", "verification")
+SERVICES = ("registry", "verification", "notifications")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
 
     relay = commands.add_parser("relay", help="run the outbox relay of a service")
     relay.add_argument("service", choices=SERVICES)
+
+    notifications = commands.add_parser("notifications", help="notifications: templates")
+    notify = notifications.add_subparsers(dest="action", required=True)
+    preview = notify.add_parser("preview", help="render every template of an event from a sample")
+    preview.add_argument("event_type")
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -117,11 +122,24 @@ def cmd_relay(args) -> int:
     return 0
 
 
+def cmd_notifications(args) -> int:
+    from services.notifications import preview
+
+    try:
+        print(preview.text(args.event_type), end="")
+    except KeyError:
+        known = ", ".join(preview.event_types())
+        print(f"unknown event type {args.event_type!r}; known: {known}", file=sys.stderr)
+        return 2
+    return 0
+
+
 COMMANDS = {
     "migrate": cmd_migrate,
     "import": cmd_import,
     "generate": cmd_generate,
     "relay": cmd_relay,
+    "notifications": cmd_notifications,
 }
 
 if __name__ == "__main__":

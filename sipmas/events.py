@@ -193,12 +193,41 @@ class HouseholdRejected(_Data):
     decided_by = fields.String(load_default=None, allow_none=True)
 
 
-# --- referral (consumed by the registry; produced by the referral service) ----------------------
+# --- referral (internal events on ``referral.events``) -----------------------------------------
+
+REFERRAL_STATES = (
+    "created",
+    "sent",
+    "received",
+    "in_progress",
+    "completed",
+    "rejected",
+    "rerouted",
+    "closed",
+    "cancelled",
+)
+
+
+def _opd():
+    return fields.String(required=True, validate=_codes(reference.opd_codes()))
 
 
 class CaseOpened(_Data):
     household_id = fields.Integer(required=True)
     case_id = fields.Integer(required=True)
+    decision_id = fields.Integer(load_default=None, allow_none=True)
+    needs = fields.List(fields.String(), load_default=list)
+
+
+class ReferralCreated(_Data):
+    household_id = fields.Integer(required=True)
+    case_id = fields.Integer(required=True)
+    referral_id = fields.Integer(required=True)
+    opd_code = _opd()
+    need = fields.String(required=True)
+    programme = fields.String(required=True)
+    rule_id = fields.String(required=True)
+    routing_version = fields.Integer(required=True)
 
 
 class ReferralStatusChanged(_Data):
@@ -207,11 +236,115 @@ class ReferralStatusChanged(_Data):
     opd_code = fields.String(required=True)
     from_status = fields.String(required=True)
     to_status = fields.String(required=True)
+    case_id = fields.Integer(load_default=None, allow_none=True)
+    actor = fields.String(load_default=None, allow_none=True)
+    reason = fields.String(load_default=None, allow_none=True)
+    evidence_ref = fields.String(load_default=None, allow_none=True)
+
+
+class ReferralEscalated(_Data):
+    household_id = fields.Integer(required=True)
+    referral_id = fields.Integer(required=True)
+    case_id = fields.Integer(required=True)
+    opd_code = _opd()
+    stage = fields.String(required=True, validate=_codes(("receive", "complete")))
+    due_at = fields.AwareDateTime(required=True, default_timezone=UTC)
+    escalated_to = fields.List(fields.String(), required=True)
 
 
 class CaseResolved(_Data):
     household_id = fields.Integer(required=True)
     case_id = fields.Integer(required=True)
+    outcomes = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+
+
+# --- the OPD integration contract (exchange ``sipmas.opd``; docs/asyncapi.yaml) ----------------
+# Routing key ``referral.<opd_code>.<event>``; each message carries one referral of that agency
+# and nothing of any other. Agencies answer on ``sipmas.opd.inbound`` with ``status.<opd_code>``.
+
+OPD_EXCHANGE = "sipmas.opd"
+OPD_INBOUND_EXCHANGE = "sipmas.opd.inbound"
+OPD_EVENTS = ("created", "updated", "escalated", "cancelled", "refused")
+OPD_STATUSES = ("accepted", "in_progress", "completed", "rejected")
+
+
+class OpdHousehold(Schema):
+    """Where to find the household: no NIK here."""
+
+    household_id = fields.Integer(required=True)
+    kecamatan_code = _kecamatan()
+    desa_code = _desa()
+    rt = fields.String(allow_none=True)
+    rw = fields.String(allow_none=True)
+    alamat = fields.String(allow_none=True)
+    head_name = fields.String(allow_none=True)
+    member_count = fields.Integer(allow_none=True)
+
+
+class OpdPerson(Schema):
+    """A member the referral concerns. ``nik`` only when the agency's programme needs it."""
+
+    name = fields.String(allow_none=True)
+    nik = fields.String(allow_none=True, load_default=None)
+    age = fields.Integer(allow_none=True)
+    sex = fields.String(allow_none=True, validate=_codes(("L", "P")))
+    relation = fields.String(allow_none=True)
+
+
+class OpdReferral(_Data):
+    """``referral.<opd>.created`` / ``updated`` / ``escalated`` / ``cancelled``."""
+
+    referral_id = fields.Integer(required=True)
+    case_id = fields.Integer(required=True)
+    opd_code = _opd()
+    status = fields.String(required=True, validate=_codes(REFERRAL_STATES))
+    need = fields.String(required=True)
+    programme = fields.String(required=True)
+    rule_id = fields.String(required=True)
+    welfare_class = fields.String(allow_none=True, validate=_codes(WELFARE_CLASSES))
+    reasons = fields.List(fields.String(), load_default=list)
+    household = fields.Nested(OpdHousehold, required=True)
+    persons = fields.List(fields.Nested(OpdPerson), load_default=list)
+    receive_by = fields.AwareDateTime(required=True, default_timezone=UTC)
+    complete_by = fields.AwareDateTime(required=True, default_timezone=UTC)
+    note = fields.String(allow_none=True, load_default=None)
+
+
+class OpdUpdateRefused(_Data):
+    """``referral.<opd>.refused``: an agency's status update that was not applied, and why."""
+
+    opd_code = _opd()
+    update_id = fields.String(allow_none=True)
+    referral_id = fields.Integer(allow_none=True)
+    code = fields.String(required=True)
+    reason_id = fields.String(required=True)
+    reason_en = fields.String(required=True)
+    fields_ = fields.Dict(data_key="fields", load_default=dict)
+
+
+class OpdStatusUpdate(Schema):
+    """What an agency publishes on ``sipmas.opd.inbound`` with routing key ``status.<opd>``
+    (plain JSON, no envelope; AMQP ``message_id`` = ``update_id``, ``user_id`` = its broker user).
+    """
+
+    class Meta:
+        unknown = EXCLUDE
+
+    update_id = fields.UUID(required=True)
+    referral_id = fields.Integer(required=True, strict=True)
+    status = fields.String(required=True, validate=_codes(OPD_STATUSES))
+    evidence_ref = fields.String(load_default=None, allow_none=True)
+    reason = fields.String(load_default=None, allow_none=True)
+    note = fields.String(load_default=None, allow_none=True)
+    occurred_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
+
+
+def opd_routing_key(opd_code: str, event: str) -> str:
+    return f"referral.{opd_code}.{event}"
+
+
+def opd_status_key(opd_code: str) -> str:
+    return f"status.{opd_code}"
 
 
 SCHEMAS: dict[str, tuple[str, int, type[Schema]]] = {
@@ -227,8 +360,16 @@ SCHEMAS: dict[str, tuple[str, int, type[Schema]]] = {
     "household_verified": ("verification", 1, HouseholdVerified),
     "household_rejected": ("verification", 1, HouseholdRejected),
     "case_opened": ("referral", 1, CaseOpened),
+    "referral_created": ("referral", 1, ReferralCreated),
     "referral_status_changed": ("referral", 1, ReferralStatusChanged),
+    "referral_escalated": ("referral", 1, ReferralEscalated),
     "case_resolved": ("referral", 1, CaseResolved),
+    # the OPD contract: published on sipmas.opd, not on referral.events
+    "opd_referral_created": ("referral", 1, OpdReferral),
+    "opd_referral_updated": ("referral", 1, OpdReferral),
+    "opd_referral_escalated": ("referral", 1, OpdReferral),
+    "opd_referral_cancelled": ("referral", 1, OpdReferral),
+    "opd_update_refused": ("referral", 1, OpdUpdateRefused),
 }
 
 
@@ -280,3 +421,33 @@ def _schema(event_type: str) -> tuple[str, int, type[Schema]]:
         return SCHEMAS[event_type]
     except KeyError:
         raise UnknownEvent({"event_type": [f"unknown event type {event_type!r}"]}) from None
+
+
+# --- notifications (on ``notifications.events``): ids and outcomes, never a message or address --
+
+NOTIFICATION_CHANNELS = ("email", "sms", "webhook")
+RECIPIENT_KINDS = ("agency", "staff", "household")
+
+
+class NotificationSent(_Data):
+    delivery_id = fields.Integer(required=True)
+    source_event_id = fields.UUID(required=True)
+    source_event_type = fields.String(required=True)
+    channel = fields.String(required=True, validate=_codes(NOTIFICATION_CHANNELS))
+    recipient_kind = fields.String(required=True, validate=_codes(RECIPIENT_KINDS))
+    recipient_id = fields.String(required=True)
+    attempts = fields.Integer(required=True)
+
+
+class NotificationFailed(NotificationSent):
+    """A delivery dead-lettered: ``reason`` says why (a code and a short detail, no body)."""
+
+    reason = fields.String(required=True)
+
+
+SCHEMAS.update(
+    {
+        "notification_sent": ("notifications", 1, NotificationSent),
+        "notification_failed": ("notifications", 1, NotificationFailed),
+    }
+)

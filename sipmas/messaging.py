@@ -50,6 +50,7 @@ from functools import partial
 from typing import Any
 
 import amqp
+from kombu import Exchange, Queue
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.exceptions import ContainerBeingKilled
@@ -68,6 +69,7 @@ ERROR_MESSAGE = "x-sipmas-error-message"
 FAILED_AT = "x-sipmas-failed-at"
 ORIGINAL_EXCHANGE = "x-sipmas-original-exchange"
 ORIGINAL_ROUTING_KEY = "x-sipmas-original-routing-key"
+SENDER = "x-sipmas-sender"
 FAILURE_HEADERS = (CONSUMER, QUEUE, ERROR_TYPE, ERROR_MESSAGE, FAILED_AT, ATTEMPTS)
 BROKER_HEADERS = ("x-death", "x-first-death-", "x-last-death-")  # added by dead-lettering
 
@@ -202,6 +204,10 @@ class Consumes(EventHandler):
 
     def setup(self) -> None:
         super().setup()
+        self._setup_failure_path()
+
+    def _setup_failure_path(self) -> None:
+        """The retry and dead-letter queues beside this handler's queue, and their publisher."""
         self.max_attempts = max(1, settings.consumer_max_attempts())
         amqp_uri = self.container.config[AMQP_URI_CONFIG_KEY]
         with topology.connection(amqp_uri) as conn:
@@ -313,6 +319,72 @@ class Consumes(EventHandler):
             self.queue_consumer.requeue_message(message)
             return
         self.queue_consumer.ack_message(message)
+
+
+class ConsumesInbound(Consumes):
+    """The same retries and dead letters for messages from OUTSIDE SIPMAS: a durable queue bound
+    to a topic exchange that partners publish to (the agencies' ``sipmas.opd.inbound``).
+
+    The body is handed over as it came (the handler validates it and answers a refusal itself:
+    a partner's bad update is not a failure to retry), with who sent it: the AMQP ``user_id``,
+    which RabbitMQ checks against the publishing connection's user. A retried message comes back
+    through the default exchange, published by this service, so the sender then travels in the
+    ``x-sipmas-sender`` header — trusted only on messages from the retry queue.
+    """
+
+    def __init__(self, exchange: str, routing_key: str, queue: str, **kwargs: Any) -> None:
+        super().__init__(exchange, routing_key, **kwargs)
+        self.exchange_name = exchange
+        self.queue_name = queue
+
+    def setup(self) -> None:
+        exchange = Exchange(self.exchange_name, type="topic", durable=True, auto_delete=False)
+        self.queue = Queue(
+            self.queue_name,
+            exchange=exchange,
+            routing_key=self.event_type,
+            durable=True,
+            auto_delete=False,
+            exclusive=False,
+        )
+        self.queue_consumer.register_provider(self)
+        self._setup_failure_path()
+
+    @property
+    def consumer(self) -> str:
+        return f"{self.container.service_name}.{self.method_name}"
+
+    def handle_message(self, body: Any, message: Any) -> None:
+        facts = {
+            "sender": sender_of(message),
+            "routing_key": _origin(message)[ORIGINAL_ROUTING_KEY],
+            "message_id": message.properties.get("message_id"),
+        }
+        try:
+            self.container.spawn_worker(
+                self,
+                (body, facts),
+                {},
+                context_data={},
+                handle_result=partial(self.handle_result, message),
+            )
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def _forward(self, message: Any, queue: str, headers: dict[str, Any], **kwargs: Any) -> None:
+        super()._forward(message, queue, {**headers, SENDER: sender_of(message) or ""}, **kwargs)
+
+
+def sender_of(message: Any) -> str | None:
+    """The broker user that published ``message`` to SIPMAS (see :class:`ConsumesInbound`)."""
+    if message.delivery_info.get("exchange") == "":  # back from our own retry queue
+        return (message.headers or {}).get(SENDER) or None
+    return message.properties.get("user_id")
+
+
+def consumes_inbound(exchange: str, routing_key: str, queue: str, **kwargs: Any) -> Callable:
+    """Decorate a service method that handles partners' messages on ``exchange``."""
+    return ConsumesInbound.decorator(exchange, routing_key, queue, **kwargs)
 
 
 def consumes(producer: str, event_type: str, **kwargs: Any) -> Callable:

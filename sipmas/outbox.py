@@ -116,11 +116,19 @@ def add_many(session: Executor, envelopes: Iterable[Mapping[str, Any]]) -> None:
         session.execute(_INSERT, rows)
 
 
-def _outbox_row(envelope: Mapping[str, Any]) -> dict[str, str]:
+def add_routed(session: Executor, envelope: Mapping[str, Any], exchange: str, key: str) -> None:
+    """Write one event bound for another exchange than its producer's (a partners' contract,
+    such as ``sipmas.opd``), with its own routing key, in the caller's transaction."""
+    session.execute(_INSERT, [_outbox_row(envelope, exchange, key)])
+
+
+def _outbox_row(
+    envelope: Mapping[str, Any], exchange: str | None = None, key: str | None = None
+) -> dict[str, str]:
     return {
         "event_id": str(envelope["event_id"]),
-        "exchange": events.exchange_of(envelope["producer"]),
-        "routing_key": envelope["event_type"],
+        "exchange": exchange or events.exchange_of(envelope["producer"]),
+        "routing_key": key or envelope["event_type"],
         "body": json.dumps(envelope, separators=(",", ":"), default=str),
     }
 

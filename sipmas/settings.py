@@ -79,3 +79,86 @@ def after_case_recheck_days() -> int:
 def timer_seconds(name: str, default: float) -> float:
     """The interval of a service's periodic job ``name`` (``SIPMAS_TIMER_<NAME>_SECONDS``)."""
     return float(env(f"SIPMAS_TIMER_{name.upper()}_SECONDS", str(default)))
+
+
+# --- notifications ------------------------------------------------------------------------------
+
+
+def local_timezone() -> str:
+    """Kutim's clock (WITA): quiet hours and the daily digest follow it, not the server's."""
+    return env("SIPMAS_TIMEZONE", "Asia/Makassar")
+
+
+def notify_max_attempts() -> int:
+    """Attempts of one delivery before it is dead-lettered (permanent failures stop at once)."""
+    return int(env("SIPMAS_NOTIFY_MAX_ATTEMPTS", "8"))
+
+
+def notify_retry_base_seconds() -> float:
+    """The first retry's delay; each next one doubles, with jitter (tests set it small)."""
+    return float(env("SIPMAS_NOTIFY_RETRY_BASE_SECONDS", "30"))
+
+
+def notify_retry_max_seconds() -> float:
+    return float(env("SIPMAS_NOTIFY_RETRY_MAX_SECONDS", "3600"))
+
+
+def notify_rate_per_minute(channel: str) -> int:
+    """Messages a channel may send per minute (``SIPMAS_NOTIFY_RATE_<CHANNEL>_PER_MINUTE``)."""
+    defaults = {"email": "120", "sms": "60", "webhook": "600"}
+    return int(env(f"SIPMAS_NOTIFY_RATE_{channel.upper()}_PER_MINUTE", defaults.get(channel, "60")))
+
+
+def sms_quiet_hours() -> str:
+    """``HH:MM-HH:MM`` local time when no SMS goes to a household (deferred, not dropped)."""
+    return env("SIPMAS_SMS_QUIET_HOURS", "21:00-07:00")
+
+
+def digest_hour() -> int:
+    """The local hour from which each agency's daily digest is sent."""
+    return int(env("SIPMAS_DIGEST_HOUR", "7"))
+
+
+def smtp_host() -> str:
+    return env("SIPMAS_SMTP_HOST", "127.0.0.1")
+
+
+def smtp_port() -> int:
+    return int(env("SIPMAS_SMTP_PORT", "25"))
+
+
+def smtp_sender() -> str:
+    return env("SIPMAS_SMTP_FROM", "SIPMAS Dinsos Kutim <noreply@sipmas.kutaitimurkab.go.id>")
+
+
+def smtp_credentials() -> tuple[str, str] | None:
+    """User and password when the relay needs a login (``SIPMAS_SMTP_USER``/``_PASSWORD``)."""
+    user = env("SIPMAS_SMTP_USER", "")
+    return (user, env("SIPMAS_SMTP_PASSWORD", "")) if user else None
+
+
+def smtp_starttls() -> bool:
+    return env("SIPMAS_SMTP_STARTTLS", "0") == "1"
+
+
+def sms_gateway_url() -> str:
+    return env("SIPMAS_SMS_GATEWAY_URL", "http://127.0.0.1:9090/sms")
+
+
+def sms_gateway_auth() -> str:
+    """One header line the gateway wants, e.g. ``Authorization: Bearer <token>`` (or empty)."""
+    return env("SIPMAS_SMS_GATEWAY_AUTH", "")
+
+
+def sms_body_template() -> str:
+    """The gateway's request body; ``$to`` and ``$text`` become JSON strings."""
+    return env("SIPMAS_SMS_BODY_TEMPLATE", '{"to": $to, "text": $text, "sender": "DINSOSKUTIM"}')
+
+
+def sms_content_type() -> str:
+    return env("SIPMAS_SMS_CONTENT_TYPE", "application/json")
+
+
+def notify_http_timeout() -> float:
+    """Seconds an SMS gateway, webhook or SMTP server may take before the attempt is retried."""
+    return float(env("SIPMAS_NOTIFY_TIMEOUT_SECONDS", "10"))

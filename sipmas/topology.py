@@ -29,7 +29,7 @@ import amqp
 from amqp.method_framing import frame_writer
 from kombu.utils.url import parse_url
 
-from sipmas import events, settings
+from sipmas import events, reference, settings
 
 Consumer = tuple[str, str, str, str]  # (producer, event_type, consumer service, method)
 
@@ -42,9 +42,27 @@ CONSUMERS: list[Consumer] = [
     ("referral", "case_resolved", "registry", "on_case_resolved"),
     ("registry", "household_registered", "verification", "on_household_registered"),
     ("referral", "case_resolved", "verification", "on_case_resolved"),
+    ("verification", "household_verified", "referral", "on_household_verified"),
+    ("verification", "verification_task_created", "notifications", "on_verification_task_created"),
+    ("verification", "verification_flagged", "notifications", "on_verification_flagged"),
+    ("verification", "household_verified", "notifications", "on_household_verified"),
+    ("referral", "referral_created", "notifications", "on_referral_created"),
+    ("referral", "referral_status_changed", "notifications", "on_referral_status_changed"),
+    ("referral", "referral_escalated", "notifications", "on_referral_escalated"),
+    ("referral", "case_resolved", "notifications", "on_case_resolved"),
+]
+
+# Partners' messages: (exchange, binding key, queue) consumed with ``messaging.consumes_inbound``.
+INBOUND: list[tuple[str, str, str]] = [
+    (events.OPD_INBOUND_EXCHANGE, "status.*", "referral.opd-inbound"),
 ]
 
 CONNECT_TIMEOUT = 5.0
+
+
+def opd_queue(opd_code: str) -> str:
+    """The durable queue that keeps an agency's referral messages until its system reads them."""
+    return f"opd.{opd_code}.referrals"
 
 
 def consumer_queue(producer: str, event_type: str, service: str, method: str) -> str:
@@ -181,10 +199,32 @@ def producers(consumers: Iterable[Consumer] = ()) -> list[str]:
 
 
 def declare(amqp_uri: str | None = None, consumers: Iterable[Consumer] | None = None) -> list[str]:
-    """Declare every producer exchange and every consumer's queues; returns the consumer queues."""
+    """Declare every producer exchange and every consumer's queues; returns the consumer queues.
+
+    With the default consumers, the OPD contract's exchanges and queues are declared too.
+    """
     wanted = list(CONSUMERS if consumers is None else consumers)
     with connection(amqp_uri) as conn:
         channel = conn.channel()
         for producer in producers(wanted):
             declare_exchange(channel, events.exchange_of(producer))
-        return [declare_consumer(channel, *consumer) for consumer in wanted]
+        queues = [declare_consumer(channel, *consumer) for consumer in wanted]
+        if consumers is None:
+            declare_opd(channel)
+        return queues
+
+
+def declare_opd(channel: amqp.Channel) -> None:
+    """The OPD contract on the broker: ``sipmas.opd`` with one durable queue per agency (so a
+    referral published before the agency's system first connects is kept, not returned), and
+    ``sipmas.opd.inbound`` with the referral service's queue for the agencies' answers."""
+    declare_exchange(channel, events.OPD_EXCHANGE)
+    for opd in reference.opd():
+        queue = opd_queue(opd.code)
+        channel.queue_declare(queue, durable=True, exclusive=False, auto_delete=False)
+        channel.queue_bind(queue, events.OPD_EXCHANGE, routing_key=f"referral.{opd.code}.*")
+    for exchange, key, queue in INBOUND:
+        declare_exchange(channel, exchange)
+        channel.queue_declare(queue, durable=True, exclusive=False, auto_delete=False)
+        channel.queue_bind(queue, exchange, routing_key=key)
+        declare_side_queues(channel, queue)

@@ -89,6 +89,49 @@ def get(session: Session, household_id: int) -> dict[str, Any]:
     }
 
 
+def facts_for_referral(session: Session, household_id: int) -> dict[str, Any]:
+    """What the referral service needs to route a household's needs and tell the agency: the
+    address and each member's age, sex, relation and PMKS — and name and NIK, which the referral
+    service passes on only to agencies whose programme registers people by NIK."""
+    row = (
+        session.execute(
+            sa.text(
+                "SELECT id, kecamatan_code, desa_code, alamat, rt, rw FROM households "
+                "WHERE id = :id"
+            ),
+            {"id": household_id},
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(household_id)
+    members = session.execute(
+        sa.text(
+            "SELECT nik, nama, jenis_kelamin, hubungan, pmks, "
+            "date_part('year', age(tanggal_lahir))::int AS age FROM people "
+            "WHERE household_id = :id ORDER BY (hubungan = 'kepala') DESC NULLS LAST, "
+            "tanggal_lahir NULLS LAST, nik"
+        ),
+        {"id": household_id},
+    ).mappings()
+    return {
+        **dict(row),
+        "members": [
+            {
+                "index": index,
+                "name": m["nama"],
+                "nik": str(m["nik"]),
+                "age": m["age"],
+                "sex": m["jenis_kelamin"],
+                "relation": m["hubungan"],
+                "pmks": list(m["pmks"] or []),
+            }
+            for index, m in enumerate(members)
+        ],
+    }
+
+
 def _member(m, batches) -> dict[str, Any]:
     return {
         "nik": str(m["nik"]),

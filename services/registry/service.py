@@ -26,7 +26,10 @@ def _errors(error: Exception) -> dict[str, Any]:
 
 
 refusing = refusals.refusing(
-    _errors, households.Invalid, households.NotFound, households.lifecycle.IllegalTransition
+    households.Invalid,
+    households.NotFound,
+    households.lifecycle.IllegalTransition,
+    describe=_errors,
 )
 
 
@@ -49,6 +52,13 @@ class RegistryService:
         clean = schemas.SearchCriteria().load(criteria)
         with self.db.get_session() as session:
             return {"households": households.search(session, clean)}
+
+    @rpc
+    @refusing
+    def household_facts(self, household_id: int) -> dict[str, Any]:
+        """For the referral service (service to service): members with age, and NIK."""
+        with self.db.get_session() as session:
+            return households.facts_for_referral(session, household_id)
 
     @rpc
     def list_imports(self, limit: int = 50) -> list[dict[str, Any]]:

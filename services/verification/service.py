@@ -8,12 +8,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from marshmallow import ValidationError
 from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.verification import decisions, intake, schemas, staff, tasking, visits
-from services.verification.errors import Invalid, NotFound, Refused
 from services.verification.models import Base
 from services.verification.tasks import IllegalTransition
 from sipmas import db, outbox, refusals, settings
@@ -22,19 +20,7 @@ from sipmas.messaging import consumes
 log = logging.getLogger(__name__)
 
 
-def _error(error: Exception) -> dict[str, Any]:
-    if isinstance(error, ValidationError):
-        return refusals.invalid(error)
-    if isinstance(error, Invalid):
-        return {"error": "invalid", "fields": error.errors}
-    if isinstance(error, NotFound):
-        return {"error": "not_found", "message": str(error)}
-    if isinstance(error, Refused):
-        return {"error": "refused", "code": error.code, "message": error.message}
-    return {"error": "illegal_transition", "message": str(error)}
-
-
-refusing = refusals.refusing(_error, Invalid, NotFound, Refused, IllegalTransition)
+refusing = refusals.refusing(IllegalTransition)
 
 
 class VerificationService:

@@ -107,6 +107,10 @@ def opd() -> tuple[Opd, ...]:
     return tuple(Opd(r["code"], r["nama"], r["singkatan"], r["bidang"]) for r in _rows("opd.csv"))
 
 
+def opd_codes() -> frozenset[str]:
+    return frozenset(o.code for o in opd())
+
+
 # Kemendagri province codes (the first two NIK digits), for the NIK prefix check. SIPMAS carries
 # kecamatan codes only for Kutim; NIKs first registered elsewhere are checked at province level.
 PROVINCE_CODES = frozenset(

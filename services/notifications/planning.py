@@ -1,0 +1,121 @@
+"""What an event means to send: one delivery per (event, recipient, channel), written in the
+consumer's transaction together with its inbox row, so the same event never plans the same
+message twice — not on a redelivery, not after a restart (the deliveries' unique key).
+
+Messages are rendered now, from the event, and kept on the delivery: a retry or a resend sends
+exactly what was planned, with the template version it was rendered from.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from services.notifications import readmodel, recipients, rules, templates
+from services.notifications.delivery import Emit, dead_letter
+from services.notifications.models import Delivery
+from services.notifications.recipients import Recipient
+from sipmas import outbox
+
+log = logging.getLogger(__name__)
+
+
+def on_event(session: Session, consumer: str, event: dict[str, Any], emit: Emit) -> int:
+    """Once per event (inbox): keep what it says of referrals, plan its deliveries."""
+    if not outbox.first_delivery(session, consumer, event["event_id"]):
+        return 0
+    readmodel.apply(session, event)
+    return plan(session, event, emit)
+
+
+def plan(session: Session, event: dict[str, Any], emit: Emit) -> int:
+    """The deliveries the rules name for ``event``; returns how many were new."""
+    data = event["data"]
+    created = 0
+    for rule in rules.applicable(event["event_type"], data):
+        found = recipients.resolve(session, rule.audience, data) or [
+            Recipient(recipients.kind_of(rule.audience), "-", blocked="no_recipient")
+        ]
+        for recipient in found:
+            for send in rule.sends:
+                created += _plan_one(session, event, recipient, send, emit)
+    return created
+
+
+def _plan_one(
+    session: Session, event: dict[str, Any], recipient: Recipient, send: rules.Send, emit: Emit
+) -> int:
+    channel = send.channel
+    address = recipient.addresses.get(channel)
+    reason = recipient.blocked or (None if address else "no_address")
+    if reason and not send.required:
+        return insert_delivery(
+            session, event, recipient, channel, {}, state="skipped", reason=reason
+        )
+    content = message(event, recipient, channel)
+    if reason:  # a required message nobody can receive: dead now, reported, resendable later
+        return insert_delivery(session, event, recipient, channel, content, "dead", reason, emit)
+    return insert_delivery(session, event, recipient, channel, content, address=address)
+
+
+def message(event: dict[str, Any], recipient: Recipient, channel: str) -> dict[str, str]:
+    """The rendered message; a webhook's is the agency's scoped envelope."""
+    if channel == "webhook":
+        return {"body": templates.webhook_body(event)}
+    return templates.render(
+        event["event_type"], channel, templates.context(event, recipient.card())
+    )
+
+
+def insert_delivery(
+    session: Session,
+    event: Mapping[str, Any],
+    recipient: Recipient,
+    channel: str,
+    content: dict[str, str],
+    state: str = "pending",
+    reason: str | None = None,
+    emit: Emit | None = None,
+    address: str | None = None,
+) -> int:
+    """Insert one delivery unless its (event, recipient, channel) exists; 1 when new."""
+    data = event["data"]
+    row = {
+        "event_id": uuid.UUID(str(event["event_id"])),
+        "event_type": event["event_type"],
+        "correlation_id": event.get("correlation_id"),
+        "recipient_kind": recipient.kind,
+        "recipient_id": recipient.id,
+        "channel": channel,
+        "address": address,
+        "household_id": data.get("household_id"),
+        "opd_code": data.get("opd_code") or (recipient.id if recipient.kind == "agency" else None),
+        "message": content,
+        "template_version": _version(event["event_type"], channel) if content else None,
+        "state": state,
+        "reason": reason,
+    }
+    new_id = session.execute(
+        insert(Delivery)
+        .values(**row)
+        .on_conflict_do_nothing(
+            index_elements=["event_id", "recipient_kind", "recipient_id", "channel"]
+        )
+        .returning(Delivery.id)
+    ).scalar()
+    if new_id is None:
+        return 0
+    if state == "dead" and emit is not None:
+        dead_letter(session, session.get(Delivery, new_id), reason or "unknown", emit)
+    elif state == "skipped":
+        log.info("delivery %s (%s, %s) skipped: %s", new_id, event["event_type"], channel, reason)
+    return 1
+
+
+def _version(event_type: str, channel: str) -> str:
+    return "webhook-envelope-v1" if channel == "webhook" else templates.version(event_type, channel)

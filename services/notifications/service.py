@@ -1,0 +1,125 @@
+"""The notifications service: event, timer and RPC entrypoints. Each only translates and calls a
+use case — ``planning`` (an event becomes deliveries), ``delivery`` (the sender loop, dead
+letters, resends), ``digest`` (the daily summary), ``contacts``, ``views``; who is told of what
+lives in ``rules``, how in ``channels``, in which words in ``templates``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.notifications import channels, contacts, delivery, digest, planning, schemas, views
+from services.notifications.errors import Invalid
+from services.notifications.models import Base
+from sipmas import db, outbox, refusals, settings
+from sipmas.messaging import consumes
+
+log = logging.getLogger(__name__)
+
+
+refusing = refusals.refusing()
+
+
+class NotificationsService:
+    name = "notifications"
+    db = db.Database(Base)
+    outbox = outbox.Outbox()
+
+    def _plan(self, method: str, event: dict[str, Any]) -> None:
+        with self.db.get_session() as session:
+            planning.on_event(session, f"notifications.{method}", event, self.outbox.add)
+
+    # -- other services' events: each becomes deliveries (once per event: the inbox) ------
+
+    @consumes("verification", "verification_task_created")
+    def on_verification_task_created(self, event: dict[str, Any]) -> None:
+        self._plan("on_verification_task_created", event)
+
+    @consumes("verification", "verification_flagged")
+    def on_verification_flagged(self, event: dict[str, Any]) -> None:
+        self._plan("on_verification_flagged", event)
+
+    @consumes("verification", "household_verified")
+    def on_household_verified(self, event: dict[str, Any]) -> None:
+        self._plan("on_household_verified", event)
+
+    @consumes("referral", "referral_created")
+    def on_referral_created(self, event: dict[str, Any]) -> None:
+        self._plan("on_referral_created", event)
+
+    @consumes("referral", "referral_status_changed")
+    def on_referral_status_changed(self, event: dict[str, Any]) -> None:
+        self._plan("on_referral_status_changed", event)
+
+    @consumes("referral", "referral_escalated")
+    def on_referral_escalated(self, event: dict[str, Any]) -> None:
+        self._plan("on_referral_escalated", event)
+
+    @consumes("referral", "case_resolved")
+    def on_case_resolved(self, event: dict[str, Any]) -> None:
+        self._plan("on_case_resolved", event)
+
+    # -- the clock: the sender loop and the daily digest ----------------------------------
+
+    @timer(interval=settings.timer_seconds("notifications_send", 2))
+    def send(self) -> None:
+        with self.db.get_session() as session:
+            done = delivery.send_due(session, channels.from_settings(), self.outbox.add)
+        if done:
+            log.info("sender: %s", dict(done))
+
+    @timer(interval=settings.timer_seconds("notifications_digest", 600))
+    def digests(self) -> None:
+        with self.db.get_session() as session:
+            planned = digest.run(session, delivery.now(), self.outbox.add)
+        if planned:
+            log.info("digest: %d agency digests planned", planned)
+
+    # -- RPC: contacts ----------------------------------------------------------------------
+
+    @rpc
+    @refusing
+    def set_agency_contact(self, opd_code: str, changes: dict[str, Any]) -> dict[str, Any]:
+        clean = schemas.AgencyContact().load(changes)
+        with self.db.get_session() as session:
+            return contacts.set_agency(session, opd_code, clean)
+
+    @rpc
+    @refusing
+    def register_staff_contact(self, payload: dict[str, Any]) -> dict[str, Any]:
+        clean = schemas.StaffContact().load(payload)
+        with self.db.get_session() as session:
+            return contacts.register_staff(session, clean)
+
+    @rpc
+    @refusing
+    def register_household_contact(self, payload: dict[str, Any]) -> dict[str, Any]:
+        clean = schemas.HouseholdContact().load(payload)
+        with self.db.get_session() as session:
+            return contacts.register_household(session, clean)
+
+    @rpc
+    @refusing
+    def get_contact(self, kind: str, key: str | int) -> dict[str, Any]:
+        if kind not in ("agency", "staff", "household"):
+            raise Invalid({"kind": ["one of agency, staff, household"]})
+        with self.db.get_session() as session:
+            return contacts.get(session, kind, key)
+
+    # -- RPC: the delivery log and resends ------------------------------------------------
+
+    @rpc
+    @refusing
+    def delivery_log(self, kind: str, key: Any, limit: int = 100) -> dict[str, Any]:
+        clean = schemas.DeliveryLog().load({"kind": kind, "key": key, "limit": limit})
+        with self.db.get_session() as session:
+            return {"deliveries": views.delivery_log(session, **clean)}
+
+    @rpc
+    @refusing
+    def resend(self, delivery_id: int, actor: str) -> dict[str, Any]:
+        with self.db.get_session() as session:
+            return delivery.resend(session, delivery_id, actor)
