@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
-SERVICE_MODULES := services.registry.service services.verification.service services.notifications.service
+SERVICE_MODULES := services.registry.service services.verification.service services.referral.service services.notifications.service
 
 .PHONY: install services run test lint format bench bench-import bench-outbox clean
 

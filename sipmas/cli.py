@@ -13,7 +13,7 @@ from pathlib import Path
 
 warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
 
-SERVICES = ("registry", "verification", "notifications")
+SERVICES = ("registry", "verification", "referral", "notifications")
 
 
 def main(argv: list[str] | None = None) -> int:

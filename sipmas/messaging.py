@@ -179,6 +179,16 @@ class DeadLetteringQueueConsumer(QueueConsumer):
         return consumers
 
 
+class SerialQueueConsumer(DeadLetteringQueueConsumer):
+    """One message in flight at a time (prefetch 1): partners' updates are applied in the order
+    they were sent, not raced by parallel workers. With the queue's single active consumer, the
+    order holds across replicas too. (A message that fails goes round its retry queue.)"""
+
+    @property
+    def prefetch_count(self) -> int:
+        return 1
+
+
 class Consumes(EventHandler):
     """nameko's event handler that validates, retries with backoff and dead-letters."""
 
@@ -332,6 +342,8 @@ class ConsumesInbound(Consumes):
     ``x-sipmas-sender`` header — trusted only on messages from the retry queue.
     """
 
+    queue_consumer = SerialQueueConsumer()
+
     def __init__(self, exchange: str, routing_key: str, queue: str, **kwargs: Any) -> None:
         super().__init__(exchange, routing_key, **kwargs)
         self.exchange_name = exchange
@@ -346,6 +358,7 @@ class ConsumesInbound(Consumes):
             durable=True,
             auto_delete=False,
             exclusive=False,
+            queue_arguments=topology.INBOUND_QUEUE_ARGUMENTS,
         )
         self.queue_consumer.register_provider(self)
         self._setup_failure_path()

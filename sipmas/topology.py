@@ -56,6 +56,8 @@ CONSUMERS: list[Consumer] = [
 INBOUND: list[tuple[str, str, str]] = [
     (events.OPD_INBOUND_EXCHANGE, "status.*", "referral.opd-inbound"),
 ]
+# One consumer at a time across replicas, so an agency's updates are applied in order.
+INBOUND_QUEUE_ARGUMENTS = {"x-single-active-consumer": True}
 
 CONNECT_TIMEOUT = 5.0
 
@@ -225,6 +227,12 @@ def declare_opd(channel: amqp.Channel) -> None:
         channel.queue_bind(queue, events.OPD_EXCHANGE, routing_key=f"referral.{opd.code}.*")
     for exchange, key, queue in INBOUND:
         declare_exchange(channel, exchange)
-        channel.queue_declare(queue, durable=True, exclusive=False, auto_delete=False)
+        channel.queue_declare(
+            queue,
+            durable=True,
+            exclusive=False,
+            auto_delete=False,
+            arguments=INBOUND_QUEUE_ARGUMENTS,
+        )
         channel.queue_bind(queue, exchange, routing_key=key)
         declare_side_queues(channel, queue)

@@ -366,8 +366,9 @@ def apply_event(session: Session, consumer: str, event: dict[str, Any]) -> dict 
     if not outbox.first_delivery(session, consumer, event["event_id"]):
         return None
     data = event["data"]
-    current = session.execute(
-        sa.text("SELECT status FROM households WHERE id = :id"), {"id": data["household_id"]}
+    current = session.execute(  # locked: two events of one household apply one after another
+        sa.text("SELECT status FROM households WHERE id = :id FOR UPDATE"),
+        {"id": data["household_id"]},
     ).scalar()
     if current is None:
         raise NotFound(data["household_id"])

@@ -1,0 +1,121 @@
+"""The referral service: event, agency-message, RPC and timer entrypoints. Each only translates
+and calls a use case — ``opening`` (a verified household becomes a case), ``agency`` (the
+agencies' answers), ``escalation`` (the clock), ``views``, ``table_store``; the rules live in
+``routing``, ``lifecycle``, ``sla``, ``cases`` and ``contract``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
+
+from services.referral import agency, escalation, opening, referrals, schemas, table_store, views
+from services.referral.errors import Invalid, NotFound
+from services.referral.lifecycle import IllegalTransition
+from services.referral.models import Base, Referral
+from sipmas import db, outbox, reference, refusals, settings, topology
+from sipmas.messaging import consumes, consumes_inbound
+
+log = logging.getLogger(__name__)
+INBOUND_EXCHANGE, INBOUND_KEY, INBOUND_QUEUE = topology.INBOUND[0]
+
+
+refusing = refusals.refusing(IllegalTransition)
+
+
+class ReferralService:
+    name = "referral"
+    db = db.Database(Base)
+    outbox = outbox.Outbox()
+    registry = RpcProxy("registry")
+
+    # -- a verified household becomes a case ----------------------------------------------
+
+    @consumes("verification", "household_verified")
+    def on_household_verified(self, event: dict[str, Any]) -> None:
+        consumer = "referral.on_household_verified"
+        facts = self._facts(event)
+        with self.db.get_session() as session:
+            opening.on_household_verified(session, consumer, event, facts)
+
+    def _facts(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        """Members with age (and NIK, for the programmes that register people) from the
+        registry; a failure here retries the event, with backoff, like any other."""
+        data = event["data"]
+        if data["welfare_class"] == "tidak_miskin" or not data.get("needs"):
+            return None
+        answer = self.registry.household_facts(data["household_id"])
+        if "error" in answer:
+            raise NotFound("household in the registry", data["household_id"])
+        return answer
+
+    # -- the agencies' answers ------------------------------------------------------------
+
+    @consumes_inbound(INBOUND_EXCHANGE, INBOUND_KEY, INBOUND_QUEUE)
+    def on_agency_update(self, body: Any, facts: dict[str, Any]) -> None:
+        with self.db.get_session() as session:
+            result = agency.on_agency_message(session, body, facts)
+        if result["outcome"] == "refused":
+            log.warning("agency update refused: %s from %s", result["code"], facts.get("sender"))
+
+    @rpc
+    @refusing
+    def update_referral_status(self, referral_id: int, request: dict[str, Any]) -> dict:
+        clean = schemas.StatusUpdate().load(request)
+        with self.db.get_session() as session:
+            return agency.update_status(
+                session, referral_id, clean, clean["actor"], clean["opd_code"]
+            )
+
+    @rpc
+    @refusing
+    def cancel_referral(self, referral_id: int, request: dict[str, Any]) -> dict[str, Any]:
+        clean = schemas.Cancel().load(request)
+        with self.db.get_session() as session:
+            referral = session.get(Referral, referral_id, with_for_update=True)
+            if referral is None:
+                raise NotFound("referral", referral_id)
+            referrals.cancel(session, referral, clean["actor"], clean["reason"])
+            return views.referral_view(referral)
+
+    # -- reading --------------------------------------------------------------------------
+
+    @rpc
+    @refusing
+    def household_cases(self, household_id: int) -> dict[str, Any]:
+        with self.db.get_session() as session:
+            return views.household_cases(session, household_id)
+
+    @rpc
+    @refusing
+    def agency_referrals(self, opd_code: str, overdue_only: bool = False) -> dict[str, Any]:
+        if opd_code not in reference.opd_codes():
+            raise Invalid({"opd_code": [f"unknown agency {opd_code!r}"]})
+        with self.db.get_session() as session:
+            return views.agency_referrals(session, opd_code, overdue_only)
+
+    # -- the routing table ----------------------------------------------------------------
+
+    @rpc
+    @refusing
+    def routing_table(self) -> dict[str, Any]:
+        with self.db.get_session() as session:
+            return table_store.describe(session)
+
+    @rpc
+    @refusing
+    def set_routing_table(self, request: dict[str, Any]) -> dict[str, Any]:
+        clean = schemas.RoutingTableChange().load(request)
+        with self.db.get_session() as session:
+            return table_store.install(session, clean["csv"], clean["actor"], clean["note"])
+
+    # -- the clock ------------------------------------------------------------------------
+
+    @timer(interval=settings.timer_seconds("referral_escalation", 60))
+    def escalate_overdue(self) -> None:
+        with self.db.get_session() as session:
+            count = escalation.sweep(session)
+        if count:
+            log.info("escalated %d overdue referrals", count)
