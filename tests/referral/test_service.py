@@ -118,7 +118,8 @@ def test_needs_reach_their_agencies_whose_answers_resolve_the_case(
     with _registry_engine().connect() as connection:
         actions = (
             connection.exec_driver_sql(
-                f"SELECT action FROM status_transitions WHERE household_id = {household} ORDER BY id"
+                "SELECT action FROM status_transitions WHERE household_id = %(h)s ORDER BY id",
+                {"h": household},
             )
             .scalars()
             .all()
