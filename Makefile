@@ -2,9 +2,15 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
-SERVICE_MODULES := services.registry.service services.verification.service services.referral.service services.notifications.service
+SERVICE_MODULES := services.registry.service services.verification.service services.referral.service services.notifications.service services.gateway.service
+# Development stand-ins for the district's mail server and SMS provider (`sipmas sinks`): what
+# notifications send lands in var/sinks/. Production sets real ones (deploy/README.md).
+export SIPMAS_SMTP_PORT ?= 2525
+export SIPMAS_SMS_GATEWAY_URL ?= http://127.0.0.1:9090/sms
+export SIPMAS_NOTIFY_RATE_EMAIL_PER_MINUTE ?= 1200
+export SIPMAS_NOTIFY_RATE_SMS_PER_MINUTE ?= 600
 
-.PHONY: install services run test lint format bench bench-import bench-outbox clean
+.PHONY: install services run test lint format bench bench-import bench-outbox bench-pipeline clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -19,8 +25,14 @@ services: ## make sure PostgreSQL and RabbitMQ (with its management plugin) are 
 
 run: install services ## the whole system: migrations, reference data, queues, every service
 	$(PY) -m sipmas.cli migrate
-	@echo "SIPMAS running: $(SERVICE_MODULES) on $${AMQP_URI:-amqp://127.0.0.1:5672/}. Ctrl-C stops."
-	$(VENV)/bin/nameko run --config config.yaml $(SERVICE_MODULES)
+	@echo "SIPMAS running: $(SERVICE_MODULES) on $${AMQP_URI:-amqp://127.0.0.1:5672/}."
+	@echo "  API  http://127.0.0.1:8000/api/v1   docs http://127.0.0.1:8000/docs   OpenAPI http://127.0.0.1:8000/openapi.json"
+	@echo "  metrics and health http://127.0.0.1:9100/metrics /health"
+	@echo "  mail and SMS land in var/sinks/ (SMTP 127.0.0.1:$(SIPMAS_SMTP_PORT), SMS $(SIPMAS_SMS_GATEWAY_URL))"
+	@echo "  a first user: sipmas users create admin --role admin && sipmas users token admin"
+	@echo "  a day through the system: sipmas demo        Ctrl-C stops."
+	$(PY) -m sipmas.cli sinks & sinks=$$!; trap 'kill $$sinks 2>/dev/null' EXIT INT TERM; \
+	  $(VENV)/bin/nameko run --config config.yaml $(SERVICE_MODULES)
 
 test: install services ## lint, unit, integration and end-to-end tests on the real broker and database
 	$(VENV)/bin/ruff check .

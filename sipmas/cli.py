@@ -13,7 +13,7 @@ from pathlib import Path
 
 warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
 
-SERVICES = ("registry", "verification", "referral", "notifications")
+SERVICES = ("registry", "verification", "referral", "notifications", "gateway")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,6 +57,20 @@ def main(argv: list[str] | None = None) -> int:
     notify = notifications.add_subparsers(dest="action", required=True)
     preview = notify.add_parser("preview", help="render every template of an event from a sample")
     preview.add_argument("event_type")
+
+    from services.gateway import cli as gateway_cli
+
+    gateway_cli.add_parsers(commands)  # users ..., audit verify
+
+    health = commands.add_parser("health", help="is a service well? exit 0 yes, 1 no (probes)")
+    health.add_argument("service")
+    health.add_argument("--json", action="store_true", help="every check's findings as JSON")
+
+    demo = commands.add_parser("demo", help="drive a realistic day through the running services")
+    demo.add_argument("--households", type=int, default=60, help="across the three files")
+    demo.add_argument("--seed", type=int, help="default: a new one each run (printed)")
+    demo.add_argument("--wait", type=float, default=240, help="bound of each wait (seconds)")
+    commands.add_parser("sinks", help="development SMTP and SMS/webhook sinks under var/sinks")
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -134,12 +148,47 @@ def cmd_notifications(args) -> int:
     return 0
 
 
+def cmd_users(args) -> int:
+    from services.gateway import cli
+
+    return cli.users(args)
+
+
+def cmd_audit(args) -> int:
+    from services.gateway import cli
+
+    return cli.audit(args)
+
+
+def cmd_health(args) -> int:
+    from sipmas.observability import health
+
+    return health.main(args.service, as_json=args.json)
+
+
+def cmd_demo(args) -> int:
+    from sipmas.demo import day
+
+    return day.main(args.households, args.seed, args.wait)
+
+
+def cmd_sinks(args) -> int:
+    from sipmas.demo import sinks
+
+    return sinks.serve()
+
+
 COMMANDS = {
+    "demo": cmd_demo,
+    "sinks": cmd_sinks,
+    "health": cmd_health,
     "migrate": cmd_migrate,
     "import": cmd_import,
     "generate": cmd_generate,
     "relay": cmd_relay,
     "notifications": cmd_notifications,
+    "users": cmd_users,
+    "audit": cmd_audit,
 }
 
 if __name__ == "__main__":

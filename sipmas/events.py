@@ -451,3 +451,31 @@ SCHEMAS.update(
         "notification_failed": ("notifications", 1, NotificationFailed),
     }
 )
+
+# --- gateway (on ``gateway.events``): its users, as the other services need to know them -------
+
+USER_ROLES = ("admin", "supervisor", "verifier", "operator", "opd", "viewer")
+
+
+class UserRegistered(_Data):
+    """A gateway user was created or changed (deactivated too: ``active`` false). The whole user
+    travels, so a consumer keeps the latest by ``occurred_at``; never a password or a token."""
+
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    name = fields.String(required=True)
+    role = fields.String(required=True, validate=_codes(USER_ROLES))
+    kecamatan_codes = fields.List(
+        fields.String(validate=_codes(reference.kecamatan_by_code())), load_default=list
+    )
+    desa_codes = fields.List(
+        fields.String(validate=_codes(reference.desa_by_code())), load_default=list
+    )
+    opd_code = fields.String(
+        allow_none=True, load_default=None, validate=_codes(reference.opd_codes())
+    )
+    email = fields.String(allow_none=True, load_default=None)
+    phone = fields.String(allow_none=True, load_default=None)
+    active = fields.Boolean(required=True)
+
+
+SCHEMAS["user_registered"] = ("gateway", 1, UserRegistered)

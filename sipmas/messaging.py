@@ -39,6 +39,7 @@ Exception messages travel into the dead-letter headers: services mask NIKs in th
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -50,6 +51,7 @@ from functools import partial
 from typing import Any
 
 import amqp
+import eventlet
 from kombu import Exchange, Queue
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import SERVICE_POOL, EventHandler
@@ -58,6 +60,7 @@ from nameko.messaging import QueueConsumer
 
 from sipmas import nik, settings, topology
 from sipmas.events import validate_event
+from sipmas.observability import metrics  # observability: events handled and failed
 
 log = logging.getLogger(__name__)
 
@@ -167,10 +170,27 @@ class ConfirmedPublisher:
 
 
 class DeadLetteringQueueConsumer(QueueConsumer):
-    """nameko's queue consumer, except that an undecodable body is dead-lettered.
+    """nameko's queue consumer, except that an undecodable body is dead-lettered, and that
+    settling a message on a connection that was just cut is not fatal.
 
     kombu's default logs the raw body (personal data) and acks it: the message would vanish.
+    nameko ignores py-amqp's ``ConnectionError`` on an ack or requeue but not the socket's own
+    (``ConnectionResetError``, ``BrokenPipeError``): raised from a worker, it kills the service
+    when a handler finishes just as the broker restarts. The broker has taken the message back
+    by then; it comes again and the inbox dedupes it.
     """
+
+    def ack_message(self, message: Any) -> None:
+        try:
+            super().ack_message(message)
+        except OSError as error:
+            log.warning("ack lost with the connection (%s); the broker redelivers", error)
+
+    def requeue_message(self, message: Any) -> None:
+        try:
+            super().requeue_message(message)
+        except OSError as error:
+            log.warning("requeue lost with the connection (%s); the broker redelivers", error)
 
     def get_consumers(self, consumer_cls: Any, channel: Any) -> Any:
         consumers = super().get_consumers(consumer_cls, channel)
@@ -182,7 +202,8 @@ class DeadLetteringQueueConsumer(QueueConsumer):
 class SerialQueueConsumer(DeadLetteringQueueConsumer):
     """One message in flight at a time (prefetch 1): partners' updates are applied in the order
     they were sent, not raced by parallel workers. With the queue's single active consumer, the
-    order holds across replicas too. (A message that fails goes round its retry queue.)"""
+    order holds across replicas too. (A message that fails is retried in place: see
+    :meth:`ConsumesInbound.handle_message_processed`.)"""
 
     @property
     def prefetch_count(self) -> int:
@@ -268,6 +289,7 @@ class Consumes(EventHandler):
     ) -> None:
         if exc_info is None:
             self.queue_consumer.ack_message(message)
+            metrics.event_handled(self.container.service_name, self.event_type)  # observability
             return
         attempts = _attempts(message) + 1
         if attempts >= self.max_attempts:
@@ -278,6 +300,7 @@ class Consumes(EventHandler):
     def _retry(self, message: Any, error: BaseException, attempts: int) -> None:
         delay = retry_delay_ms(attempts)
         headers = {**_origin(message), ATTEMPTS: attempts}
+        metrics.event_failed(self.container.service_name, self.event_type, "retry")  # observ.
         log.warning(
             "%s failed on %s %s (attempt %d of %d, %s); retrying in %d ms",
             self.consumer,
@@ -299,6 +322,7 @@ class Consumes(EventHandler):
             ATTEMPTS: attempts,
             FAILED_AT: datetime.now(UTC).isoformat(),
         }
+        metrics.event_failed(self.container.service_name, self.event_type, "dead")  # observ.
         log.error(
             "%s dead-lettered %s %s after %d attempts (%s)",
             self.consumer,
@@ -362,10 +386,44 @@ class ConsumesInbound(Consumes):
         )
         self.queue_consumer.register_provider(self)
         self._setup_failure_path()
+        self._failures: dict[str, int] = {}  # message id -> failed attempts (retried in place)
 
     @property
     def consumer(self) -> str:
         return f"{self.container.service_name}.{self.method_name}"
+
+    def handle_message_processed(
+        self, message: Any, result: Any = None, exc_info: tuple | None = None
+    ) -> None:
+        """A failed message is retried IN PLACE: after its backoff it is requeued to the head of
+        the queue, and the messages behind it wait (one consumer, prefetch one). Sent round the
+        retry queue, the next update would overtake it: an agency's "completed" applied before
+        its "accepted" is refused, and the referral never moves again. After the last attempt
+        it is dead-lettered and the queue moves on. Attempts are counted by this process."""
+        key = message.properties.get("message_id") or hashlib.sha256(message.body).hexdigest()
+        if exc_info is None:
+            self._failures.pop(key, None)
+            super().handle_message_processed(message)
+            return
+        attempts = max(self._failures.get(key, 0), _attempts(message)) + 1
+        if attempts >= self.max_attempts:
+            self._failures.pop(key, None)
+            self._dead_letter(message, exc_info[1], attempts)
+            return
+        self._failures[key] = attempts
+        delay = retry_delay_ms(attempts)
+        metrics.event_failed(self.container.service_name, self.event_type, "retry")  # observ.
+        log.warning(
+            "%s failed on %s %s (attempt %d of %d, %s); retrying in place in %d ms",
+            self.consumer,
+            *_identity(message),
+            attempts,
+            self.max_attempts,
+            type(exc_info[1]).__name__,
+            delay,
+        )
+        eventlet.sleep(delay / 1000)  # holds the queue's only prefetch slot: the next waits
+        self.queue_consumer.requeue_message(message)
 
     def handle_message(self, body: Any, message: Any) -> None:
         facts = {

@@ -50,6 +50,8 @@ CONSUMERS: list[Consumer] = [
     ("referral", "referral_status_changed", "notifications", "on_referral_status_changed"),
     ("referral", "referral_escalated", "notifications", "on_referral_escalated"),
     ("referral", "case_resolved", "notifications", "on_case_resolved"),
+    ("gateway", "user_registered", "verification", "on_user_registered"),
+    ("gateway", "user_registered", "notifications", "on_user_registered"),
 ]
 
 # Partners' messages: (exchange, binding key, queue) consumed with ``messaging.consumes_inbound``.

@@ -15,6 +15,7 @@ os.environ.setdefault(
     "SIPMAS_DATABASE_URL_TEMPLATE", "postgresql://postgres@127.0.0.1:5432/sipmas_test_{service}"
 )
 os.environ.setdefault("SIPMAS_OUTBOX_POLL_SECONDS", "0.1")
+os.environ.setdefault("SIPMAS_METRICS_PORT", "0")  # services under test serve no metrics port
 
 from tests.support import broker  # noqa: E402
 

@@ -14,15 +14,17 @@ from importlib import resources
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from services.notifications.errors import NotFound
 from services.notifications.models import AgencyContact, HouseholdContact, StaffContact
-from sipmas import reference
+from sipmas import outbox, reference
 
 AGENCY_FIELDS = ("email", "phone", "webhook_url", "webhook_secret")
 STAFF_FIELDS = ("name", "role", "email", "phone", "desa_codes", "kecamatan_codes", "active")
+STAFF_ROLES = ("verifier", "supervisor", "operator", "admin")  # gateway roles kept as staff
 
 _SEED = sa.text(
     "INSERT INTO agency_contacts (opd_code, name, email, phone, webhook_url) "
@@ -85,6 +87,29 @@ def register_staff(session: Session, person: dict[str, Any]) -> dict[str, Any]:
     session.add(record)
     session.flush()
     return staff_view(record)
+
+
+def on_user_registered(session: Session, consumer: str, event: dict[str, Any]) -> None:
+    """Keep staff contacts from the gateway's users (once per event: the inbox). A user of a
+    staff role is upserted as they are now; one that became another role stops being reached.
+    An event older than the contact's last change (a retry overtaken) changes nothing."""
+    if not outbox.first_delivery(session, consumer, event["event_id"]):
+        return
+    user, at = event["data"], event["occurred_at"]
+    newer = StaffContact.updated_at < at
+    if user["role"] not in STAFF_ROLES:
+        session.execute(
+            sa.update(StaffContact)
+            .where(StaffContact.id == user["username"], newer)
+            .values(active=False, updated_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return
+    values = {name: user[name] for name in STAFF_FIELDS} | {"updated_at": at}
+    upsert = insert(StaffContact).values(id=user["username"], **values)
+    session.execute(
+        upsert.on_conflict_do_update(index_elements=[StaffContact.id], set_=values, where=newer)
+    )
 
 
 def staff_view(record: StaffContact) -> dict[str, Any]:

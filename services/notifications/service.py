@@ -16,6 +16,7 @@ from services.notifications.errors import Invalid
 from services.notifications.models import Base
 from sipmas import db, outbox, refusals, settings
 from sipmas.messaging import consumes
+from sipmas.observability import Observe
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ refusing = refusals.refusing()
 
 class NotificationsService:
     name = "notifications"
+    observe = Observe()  # health, JSON logs with the correlation id, metrics
     db = db.Database(Base)
     outbox = outbox.Outbox()
 
@@ -61,6 +63,11 @@ class NotificationsService:
     @consumes("referral", "case_resolved")
     def on_case_resolved(self, event: dict[str, Any]) -> None:
         self._plan("on_case_resolved", event)
+
+    @consumes("gateway", "user_registered")
+    def on_user_registered(self, event: dict[str, Any]) -> None:
+        with self.db.get_session() as session:
+            contacts.on_user_registered(session, "notifications.on_user_registered", event)
 
     # -- the clock: the sender loop and the daily digest ----------------------------------
 

@@ -17,6 +17,7 @@ from services.referral.lifecycle import IllegalTransition
 from services.referral.models import Base, Referral
 from sipmas import db, outbox, reference, refusals, settings, topology
 from sipmas.messaging import consumes, consumes_inbound
+from sipmas.observability import Observe
 
 log = logging.getLogger(__name__)
 INBOUND_EXCHANGE, INBOUND_KEY, INBOUND_QUEUE = topology.INBOUND[0]
@@ -27,6 +28,7 @@ refusing = refusals.refusing(IllegalTransition)
 
 class ReferralService:
     name = "referral"
+    observe = Observe()  # health, JSON logs with the correlation id, metrics
     db = db.Database(Base)
     outbox = outbox.Outbox()
     registry = RpcProxy("registry")
@@ -90,11 +92,22 @@ class ReferralService:
 
     @rpc
     @refusing
-    def agency_referrals(self, opd_code: str, overdue_only: bool = False) -> dict[str, Any]:
+    def agency_referrals(
+        self,
+        opd_code: str,
+        overdue_only: bool = False,
+        view: str = "staff",
+        scope: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """``view="opd"``: as the agency's messages carry them; ``scope``: an area's only."""
         if opd_code not in reference.opd_codes():
             raise Invalid({"opd_code": [f"unknown agency {opd_code!r}"]})
+        if view not in ("staff", "opd"):
+            raise Invalid({"view": ["staff or opd"]})
+        if scope is not None and not isinstance(scope, dict):
+            raise Invalid({"scope": ["an object of kecamatan_codes and desa_codes"]})
         with self.db.get_session() as session:
-            return views.agency_referrals(session, opd_code, overdue_only)
+            return views.agency_referrals(session, opd_code, overdue_only, view, scope)
 
     # -- the routing table ----------------------------------------------------------------
 

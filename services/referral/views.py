@@ -8,10 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.referral import referrals
+from services.referral import contract, referrals
 from services.referral.errors import NotFound
 from services.referral.models import Case, Escalation, Referral
 from services.referral.referrals import now
+from sipmas import events
 
 LIVE = ("created", "sent", "received", "in_progress")
 
@@ -63,26 +64,46 @@ def referral_view(referral: Referral) -> dict[str, Any]:
     }
 
 
-def agency_referrals(session: Session, opd_code: str, overdue_only: bool = False) -> dict:
-    """An agency's open referrals, soonest due first, each marked overdue when it is."""
+def agency_referrals(
+    session: Session,
+    opd_code: str,
+    overdue_only: bool = False,
+    view: str = "staff",
+    area: dict[str, Any] | None = None,
+) -> dict:
+    """An agency's open referrals, soonest due first, each marked overdue when it is.
+
+    ``view="opd"`` shows each as the agency's own messages carry it (``contract``: its
+    referral, the address, the persons concerned); ``area`` (kecamatan and desa codes) keeps
+    the referrals of households there (Dinsos staff of an area)."""
     at = now()
-    query = sa.select(Referral).where(Referral.opd_code == opd_code, Referral.state.in_(LIVE))
+    query = sa.select(Referral, Case.welfare_class).join(Case, Case.id == Referral.case_id)
+    query = query.where(Referral.opd_code == opd_code, Referral.state.in_(LIVE))
     if overdue_only:
         query = query.where(sa.or_(Referral.receive_by < at, Referral.complete_by < at))
-    rows = session.scalars(query.order_by(Referral.complete_by, Referral.id)).all()
-    escalated = _escalated_stages(session, [r.id for r in rows])
-    return {
-        "opd_code": opd_code,
-        "referrals": [
-            {
-                **referral_view(r),
-                "overdue": r.complete_by < at
-                or (r.state in ("created", "sent") and r.receive_by < at),
-                "escalated": escalated.get(r.id, []),
-            }
-            for r in rows
-        ],
-    }
+    rows = [
+        (r, welfare_class)
+        for r, welfare_class in session.execute(query.order_by(Referral.complete_by, Referral.id))
+        if area is None or _in_area(r.household or {}, area)
+    ]
+    escalated = _escalated_stages(session, [r.id for r, _ in rows])
+    out = []
+    for r, welfare_class in rows:
+        overdue = r.complete_by < at or (r.state in ("created", "sent") and r.receive_by < at)
+        if view == "opd":
+            shown = events.OpdReferral().dump(contract.opd_referral_data(r, welfare_class))
+            out.append({**shown, "overdue": overdue})
+        else:
+            out.append(
+                {**referral_view(r), "overdue": overdue, "escalated": escalated.get(r.id, [])}
+            )
+    return {"opd_code": opd_code, "referrals": out}
+
+
+def _in_area(household: dict[str, Any], area: dict[str, Any]) -> bool:
+    return household.get("desa_code") in (area.get("desa_codes") or ()) or household.get(
+        "kecamatan_code"
+    ) in (area.get("kecamatan_codes") or ())
 
 
 def _escalated_stages(session: Session, ids: list[int]) -> dict[int, list[str]]:

@@ -1,5 +1,8 @@
 """The registry's use cases: read a household, search, register and update Pemda data, move the
 lifecycle. Plain functions over a SQLAlchemy session; the service entrypoints only call these.
+
+Every use case a user reaches through the gateway takes the caller's area (``scope``, see
+``scope.py``): a household outside it is :class:`NotFound`, exactly like one that does not exist.
 """
 
 from __future__ import annotations
@@ -12,9 +15,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.registry import lifecycle
+from services.registry import scope as area
 from services.registry.importing.pipeline import Importer
 from services.registry.importing.problems import PROBLEMS
 from sipmas import events, nik, outbox
+from sipmas.refusals import Refused
+
+OUTSIDE = "di luar wilayah Anda / outside your area"
+OUTSIDE_MEMBER = (
+    "anggota terdaftar di rumah tangga di luar wilayah Anda / "
+    "a member is registered in a household outside your area"
+)
 
 
 class NotFound(Exception):
@@ -32,21 +43,30 @@ class Invalid(Exception):
 # -- reading ---------------------------------------------------------------------------------
 
 
-def get(session: Session, household_id: int) -> dict[str, Any]:
-    """A household with its members, each value's provenance, open conflicts and timeline."""
+def _household(
+    session: Session, household_id: int, scope: area.Scope | None, lock: bool = False
+) -> Any:
+    """The household's row, or :class:`NotFound` when it is unknown or outside ``scope``."""
+    in_scope, params = area.where(scope)
     row = (
         session.execute(
             sa.text(
-                "SELECT h.*, b.source AS base_source, b.started_at AS base_at "
-                "FROM households h LEFT JOIN import_batches b ON b.id = h.batch_id WHERE h.id = :id"
+                f"SELECT h.* FROM households h WHERE h.id = :id AND {in_scope}"
+                + (" FOR UPDATE" if lock else "")
             ),
-            {"id": household_id},
+            {"id": household_id, **params},
         )
         .mappings()
         .first()
     )
     if row is None:
         raise NotFound(household_id)
+    return row
+
+
+def get(session: Session, household_id: int, scope: area.Scope | None = None) -> dict[str, Any]:
+    """A household with its members, each value's provenance, open conflicts and timeline."""
+    row = _household(session, household_id, scope)
     batches = _batches(session)
     members = (
         session.execute(
@@ -78,6 +98,8 @@ def get(session: Session, household_id: int) -> dict[str, Any]:
             )
         },
         "desil": row["desil"],
+        "welfare_class": row["welfare_class"],
+        "verified_at": row["verified_at"].isoformat() if row["verified_at"] else None,
         "indicators": row["indicators"],
         "sources": row["sources"],
         "provenance": _provenance(
@@ -211,8 +233,17 @@ def conflicts(session: Session, household_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def timeline_of(
+    session: Session, household_id: int, scope: area.Scope | None = None
+) -> list[dict[str, Any]]:
+    """The timeline alone (what ``get`` carries), for a caller that needs no members."""
+    row = _household(session, household_id, scope)
+    return timeline(session, household_id, row, _batches(session))
+
+
 def timeline(session: Session, household_id: int, row=None, batches=None) -> list[dict]:
-    """Registration, then every lifecycle move with who, why, when and what caused it."""
+    """Registration, then every lifecycle move with who, why, when and what caused it (a
+    verification verdict also with the welfare class it found)."""
     entries = []
     if row is not None:
         entries.append(
@@ -237,6 +268,7 @@ def timeline(session: Session, household_id: int, row=None, batches=None) -> lis
             "actor": m["actor"],
             "reason": m["reason"],
             "cause_event_id": str(m["cause_event_id"]) if m["cause_event_id"] else None,
+            "welfare_class": m["welfare_class"],
         }
         for m in moves
     ]
@@ -246,10 +278,15 @@ def timeline(session: Session, household_id: int, row=None, batches=None) -> lis
 SEARCH_LIMIT = 100
 
 
-def search(session: Session, criteria: dict[str, Any]) -> list[dict[str, Any]]:
-    """Households matching every given criterion; a name matches by trigram similarity, so
-    spelling differences (Muhamad/Muhammad, Siti/Sity) still find the family."""
-    where, params = ["true"], {"limit": min(int(criteria.get("limit", 50)), SEARCH_LIMIT)}
+def search(
+    session: Session, criteria: dict[str, Any], scope: area.Scope | None = None
+) -> list[dict[str, Any]]:
+    """Households matching every given criterion, within ``scope`` (filtered in the query, so
+    the limit counts only households the caller may see); a name matches by trigram similarity,
+    so spelling differences (Muhamad/Muhammad, Siti/Sity) still find the family."""
+    in_scope, params = area.where(scope)
+    where = [in_scope]
+    params["limit"] = min(int(criteria.get("limit", 50)), SEARCH_LIMIT)
     member_where = []
     if criteria.get("nik"):
         member_where.append("p.nik = :nik")
@@ -314,32 +351,40 @@ def move(
     actor: str,
     reason: str | None = None,
     cause_event_id: str | None = None,
+    welfare_class: str | None = None,
+    scope: area.Scope | None = None,
 ) -> dict[str, Any]:
-    """Apply a lifecycle action, keep it on the timeline, publish ``household_status_changed``."""
-    row = session.execute(
-        sa.text("SELECT status, correlation_id FROM households WHERE id = :id FOR UPDATE"),
-        {"id": household_id},
-    ).first()
-    if row is None:
-        raise NotFound(household_id)
-    target = lifecycle.next_status(row.status, action)
+    """Apply a lifecycle action, keep it on the timeline, publish ``household_status_changed``.
+
+    A verification verdict (``lifecycle.VERDICT_ACTIONS``) also keeps the welfare class it found
+    (none for a rejected claim) on the household and on its timeline row: the class known at
+    any moment is then the one of the latest verdict before it (``reports``)."""
+    row = _household(session, household_id, scope, lock=True)
+    target = lifecycle.next_status(row["status"], action)
+    verdict = action in lifecycle.VERDICT_ACTIONS
     session.execute(
-        sa.text("UPDATE households SET status = :s, updated_at = now() WHERE id = :id"),
-        {"s": target, "id": household_id},
+        sa.text(
+            "UPDATE households SET status = :s, updated_at = now()"
+            + (", welfare_class = :w, verified_at = now()" if verdict else "")
+            + " WHERE id = :id"
+        ),
+        {"s": target, "w": welfare_class, "id": household_id},
     )
     session.execute(
         sa.text(
             "INSERT INTO status_transitions (household_id, from_status, to_status, action, "
-            "reason, actor, cause_event_id) VALUES (:h, :f, :t, :a, :r, :actor, :c)"
+            "reason, actor, cause_event_id, welfare_class) "
+            "VALUES (:h, :f, :t, :a, :r, :actor, :c, :w)"
         ),
         {
             "h": household_id,
-            "f": row.status,
+            "f": row["status"],
             "t": target,
             "a": action,
             "r": reason,
             "actor": actor,
             "c": cause_event_id,
+            "w": welfare_class if verdict else None,
         },
     )
     outbox.add(
@@ -348,17 +393,17 @@ def move(
             "household_status_changed",
             {
                 "household_id": household_id,
-                "from_status": row.status,
+                "from_status": row["status"],
                 "to_status": target,
                 "action": action,
                 "reason": reason,
                 "actor": actor,
                 "cause_event_id": cause_event_id,
             },
-            correlation_id=row.correlation_id,
+            correlation_id=row["correlation_id"],
         ),
     )
-    return {"household_id": household_id, "from_status": row.status, "to_status": target}
+    return {"household_id": household_id, "from_status": row["status"], "to_status": target}
 
 
 def apply_event(session: Session, consumer: str, event: dict[str, Any]) -> dict | None:
@@ -382,14 +427,23 @@ def apply_event(session: Session, consumer: str, event: dict[str, Any]) -> dict 
         actor=event["producer"],
         reason=event["event_type"],
         cause_event_id=str(event["event_id"]),
+        welfare_class=data.get("welfare_class"),  # household_verified carries it
     )
 
 
-def resolve_conflict(session: Session, conflict_id: int, value: str, actor: str) -> dict:
-    """A person decides which value holds; the losing value stays on the conflict."""
+def resolve_conflict(
+    session: Session, conflict_id: int, value: str, actor: str, scope: area.Scope | None = None
+) -> dict:
+    """A person decides which value holds; the losing value stays on the conflict. A conflict
+    of a household outside ``scope`` is not found."""
+    in_scope, params = area.where(scope)
     row = (
         session.execute(
-            sa.text("SELECT * FROM conflicts WHERE id = :id FOR UPDATE"), {"id": conflict_id}
+            sa.text(
+                "SELECT c.* FROM conflicts c JOIN households h ON h.id = c.household_id "
+                f"WHERE c.id = :id AND {in_scope} FOR UPDATE OF c"
+            ),
+            {"id": conflict_id, **params},
         )
         .mappings()
         .first()
@@ -444,9 +498,14 @@ def resolve_conflict(session: Session, conflict_id: int, value: str, actor: str)
     return {"conflict_id": conflict_id, "field": column, "value": value}
 
 
-def register(connection, members: list[dict[str, Any]], actor: str) -> dict[str, Any]:
+def register(
+    connection, members: list[dict[str, Any]], actor: str, scope: area.Scope | None = None
+) -> dict[str, Any]:
     """Register a Pemda household (a list of member rows) through the import pipeline, so
-    the same checks and matching hold; refused whole, with every problem, if any row is bad."""
+    the same checks and matching hold; refused whole, with every problem, if any row is bad,
+    and refused ``out_of_scope`` (naming each member's ``kode_desa``) when a member would land
+    in a household outside the caller's area: the desa is the one the pipeline resolved, so a
+    name or a BPS code cannot slip past the check."""
     key = {"id_keluarga": f"pemda-{uuid.uuid4()}"}
     rows = [{**key, **{k: v for k, v in m.items() if v is not None}} for m in members]
     importer = Importer(connection)
@@ -466,8 +525,31 @@ def register(connection, members: list[dict[str, Any]], actor: str) -> dict[str,
             }
         )
     cur = connection.cursor()
-    cur.execute("SELECT DISTINCT household_id FROM people WHERE batch_id = %s", (summary.batch_id,))
-    household_ids = [r[0] for r in cur.fetchall()]
+    cur.execute(  # the new members, in the household they joined
+        "SELECT p.row_no, h.id, h.kecamatan_code, h.desa_code FROM people p "
+        "JOIN households h ON h.id = p.household_id WHERE p.batch_id = %s ORDER BY p.row_no",
+        (summary.batch_id,),
+    )
+    landed = cur.fetchall()
+    cur.execute(  # known members it took out of another household
+        "SELECT DISTINCT h.kecamatan_code, h.desa_code FROM kk_history k "
+        "JOIN households h ON h.id = k.household_id WHERE k.batch_id = %s",
+        (summary.batch_id,),
+    )
+    left = cur.fetchall()
+    outside = {
+        f"members[{row_no - 1}]": {"kode_desa": [OUTSIDE]}
+        for row_no, _, kecamatan, desa in landed
+        if not area.admits(scope, kecamatan, desa)
+    }
+    if any(not area.admits(scope, kecamatan, desa) for kecamatan, desa in left):
+        outside["members"] = [OUTSIDE_MEMBER]
+    if outside:
+        connection.rollback()
+        raise Refused(
+            "out_of_scope", "desa di luar wilayah Anda / the desa is outside your area", outside
+        )
+    household_ids = sorted({household_id for _, household_id, _, _ in landed})
     connection.commit()
     return {
         "household_ids": household_ids,
@@ -495,19 +577,17 @@ def _json(value) -> str:
     return json.dumps(value)
 
 
-def update(session: Session, household_id: int, changes: dict[str, Any], actor: str) -> dict:
+def update(
+    session: Session,
+    household_id: int,
+    changes: dict[str, Any],
+    actor: str,
+    scope: area.Scope | None = None,
+) -> dict:
     """Correct household-level values; each changed field records who changed it and when."""
     if not changes:
         raise Invalid({"changes": ["tidak ada perubahan / nothing to change"]})
-    row = (
-        session.execute(
-            sa.text("SELECT * FROM households WHERE id = :id FOR UPDATE"), {"id": household_id}
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise NotFound(household_id)
+    row = _household(session, household_id, scope, lock=True)
     changed = sorted(k for k, v in changes.items() if row[k] != v)
     if not changed:
         return {"household_id": household_id, "changed_fields": []}

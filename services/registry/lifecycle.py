@@ -44,6 +44,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 
 # What a person may do by hand (with a reason); the rest follows from other services' events.
 OPERATOR_ACTIONS = frozenset({"request_verification", "close", "reopen"})
+# The actions only a verification verdict causes: each one records the welfare class found.
+VERDICT_ACTIONS = frozenset({"verify_eligible", "verify_not_eligible", "graduate"})
 REFERRAL_STARTED = frozenset({"received", "in_progress"})
 
 

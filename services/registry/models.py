@@ -90,10 +90,13 @@ class Household(Base):
     indicators: Mapped[dict] = mapped_column(JSONB, default=dict)
     sources: Mapped[list[str]] = mapped_column(ARRAY(sa.Text))
     status: Mapped[str] = mapped_column(sa.Text, server_default="registered")
+    # the latest verification verdict: its class (none for a rejected claim) and its time
+    welfare_class: Mapped[str | None] = mapped_column(sa.Text)
+    verified_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     batch_id: Mapped[int | None] = mapped_column(sa.Integer)
     row_no: Mapped[int | None] = mapped_column(sa.Integer)
     provenance: Mapped[dict] = mapped_column(JSONB, default=dict)
-    created_at: Mapped[datetime] = mapped_column(
+    created_at: Mapped[datetime] = mapped_column(  # first seen: reports count it from here
         sa.DateTime(timezone=True), server_default=sa.func.now()
     )
     updated_at: Mapped[datetime] = mapped_column(
@@ -159,7 +162,8 @@ class Conflict(Base):
 
 
 class StatusTransition(Base):
-    """The household's timeline: every lifecycle move with who, why, when and what caused it."""
+    """The household's timeline: every lifecycle move with who, why, when and what caused it;
+    a verification verdict also with the welfare class it found (the class history)."""
 
     __tablename__ = "status_transitions"
     id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
@@ -170,4 +174,5 @@ class StatusTransition(Base):
     reason: Mapped[str | None] = mapped_column(sa.Text)
     actor: Mapped[str] = mapped_column(sa.Text)
     cause_event_id: Mapped[str | None] = mapped_column(UUID(as_uuid=False))
+    welfare_class: Mapped[str | None] = mapped_column(sa.Text)  # a verdict's class
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())

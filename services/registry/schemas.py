@@ -3,10 +3,13 @@ are the import checks, applied to Pemda entries too (``households.register``).""
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates
 
-from services.registry import lifecycle
-from sipmas.events import LIFECYCLE_STATUSES
+from services.registry import lifecycle, reports
+from services.registry.scope import AreaScope
+from services.registry.sources import FORMATS
+from sipmas import reference
+from sipmas.events import LIFECYCLE_STATUSES, SOURCES, WELFARE_CLASSES
 
 TEXT = {"allow_none": True, "validate": validate.Length(max=200)}
 
@@ -74,3 +77,55 @@ class Transition(Schema):
     )
     reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
     actor = fields.String(required=True)
+
+
+def _codes(choices) -> fields.List:
+    return fields.List(fields.String(validate=validate.OneOf(sorted(choices))))
+
+
+class CountsFilter(Schema):
+    """Which households count; every part given must hold."""
+
+    class Meta:
+        unknown = RAISE
+
+    extreme_poor = fields.Boolean()  # see ``reports`` for the definition
+    verified = fields.Boolean()  # has a verification verdict (by ``at``)
+    status = _codes(LIFECYCLE_STATUSES)
+    welfare_class = _codes(WELFARE_CLASSES)
+    source = _codes(SOURCES)  # came from any of these
+    pmks = _codes(reference.pmks_codes())  # a member in any of these categories
+    kecamatan = fields.List(fields.String(validate=validate.Length(max=20)))
+    desa = fields.List(fields.String(validate=validate.Length(max=20)))
+
+
+class CountsRequest(Schema):
+    """``household_counts``: group by any of ``reports.GROUPS``, filter, at the end of a day,
+    within the caller's area; ``zeros`` lists every combination, also those with none."""
+
+    class Meta:
+        unknown = RAISE
+
+    group_by = fields.List(
+        fields.String(validate=validate.OneOf(reports.GROUPS)),
+        load_default=list,
+        validate=validate.Length(max=len(reports.GROUPS)),
+    )
+    filter = fields.Nested(CountsFilter, load_default=dict)
+    at = fields.Date(allow_none=True, load_default=None)
+    zeros = fields.Boolean(load_default=False)
+    scope = fields.Nested(AreaScope, allow_none=True, load_default=None)
+
+    @validates("group_by")
+    def _once_each(self, value: list[str], **_) -> None:
+        if len(set(value)) != len(value):
+            raise ValidationError("setiap pengelompokan sekali / each grouping once")
+
+
+class StartImport(Schema):
+    """``start_import``: a file the registry's host can read, its source and who imports it."""
+
+    source = fields.String(required=True, validate=validate.OneOf(sorted(FORMATS)))
+    path = fields.String(required=True, validate=validate.Length(min=1, max=4096))
+    actor = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    report_path = fields.String(allow_none=True, load_default=None)

@@ -1,28 +1,33 @@
 """The registry service: RPC and event entrypoints. Each only translates and calls the use case
-in ``households`` (or the import report); rules live there and in ``lifecycle``."""
+in ``households`` (or ``reports``, or the import's own process); rules live there, in
+``lifecycle`` and in ``scope``.
+
+Every RPC a user reaches through the gateway takes the user's area as ``scope`` (``None``: the
+whole district): a household outside it answers ``{"error": "not_found"}``, exactly like one that
+does not exist. ``household_facts`` is for other services and takes none.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import ValidationError
 from nameko.rpc import rpc
 
-from services.registry import households, schemas
-from services.registry.importing import run
+from services.registry import households, reports, schemas
+from services.registry import scope as area
+from services.registry.importing import process, run
 from services.registry.models import Base
 from sipmas import db, outbox, refusals
 from sipmas.messaging import consumes
+from sipmas.observability import Observe
 
 
 def _errors(error: Exception) -> dict[str, Any]:
-    if isinstance(error, ValidationError):
-        return refusals.invalid(error)
     if isinstance(error, households.Invalid):
         return {"error": "invalid", "fields": error.errors}
     if isinstance(error, households.NotFound):
-        return {"error": "not_found"}
-    return {"error": "illegal_transition", "message": str(error)}
+        return {"error": "not_found"}  # the same for unknown and out of scope: says nothing more
+    return refusals.describe(error)
 
 
 refusing = refusals.refusing(
@@ -35,6 +40,7 @@ refusing = refusals.refusing(
 
 class RegistryService:
     name = "registry"
+    observe = Observe()  # health, JSON logs with the correlation id, metrics
     db = db.Database(Base)
     outbox = outbox.Outbox()
 
@@ -42,16 +48,36 @@ class RegistryService:
 
     @rpc
     @refusing
-    def get_household(self, household_id: int) -> dict[str, Any]:
+    def get_household(self, household_id: int, scope: dict | None = None) -> dict[str, Any]:
+        within = area.parse(scope)
         with self.db.get_session() as session:
-            return {"household": households.get(session, household_id)}
+            return {"household": households.get(session, household_id, within)}
 
     @rpc
     @refusing
-    def search_households(self, criteria: dict[str, Any]) -> dict[str, Any]:
-        clean = schemas.SearchCriteria().load(criteria)
+    def household_timeline(self, household_id: int, scope: dict | None = None) -> dict[str, Any]:
+        within = area.parse(scope)
         with self.db.get_session() as session:
-            return {"households": households.search(session, clean)}
+            timeline = households.timeline_of(session, household_id, within)
+        return {"household_id": household_id, "timeline": timeline}
+
+    @rpc
+    @refusing
+    def search_households(
+        self, criteria: dict[str, Any], scope: dict | None = None
+    ) -> dict[str, Any]:
+        clean = schemas.SearchCriteria().load(criteria)
+        within = area.parse(scope)
+        with self.db.get_session() as session:
+            return {"households": households.search(session, clean, within)}
+
+    @rpc
+    @refusing
+    def household_counts(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The report figures (``reports``): counts by area, status, class, PMKS, source."""
+        clean = schemas.CountsRequest().load(request)
+        with self.db.get_session() as session:
+            return reports.counts(session, clean)
 
     @rpc
     @refusing
@@ -68,29 +94,49 @@ class RegistryService:
     def import_report(self, batch_id: int) -> dict[str, Any]:
         return {"batch_id": batch_id, "problems": run.problem_rows(batch_id)}
 
+    @rpc
+    @refusing
+    def start_import(
+        self, source: str, path: str, actor: str, report_path: str | None = None
+    ) -> dict[str, Any]:
+        """Import a file the registry's host can read, in its own process; waits for it."""
+        clean = schemas.StartImport().load(
+            {"source": source, "path": path, "actor": actor, "report_path": report_path}
+        )
+        return process.start(**clean)
+
     # -- changing --------------------------------------------------------------------------
 
     @rpc
     @refusing
-    def register_household(self, payload: dict[str, Any]) -> dict[str, Any]:
+    def register_household(
+        self, payload: dict[str, Any], scope: dict | None = None
+    ) -> dict[str, Any]:
         clean = schemas.RegisterHousehold().load(payload)
+        within = area.parse(scope)
         connection = db.engine("registry").raw_connection()
         try:
-            return households.register(connection, clean["members"], clean["actor"])
+            return households.register(connection, clean["members"], clean["actor"], within)
         finally:
             connection.close()
 
     @rpc
     @refusing
-    def update_household(self, household_id: int, changes: dict[str, Any], actor: str):
+    def update_household(
+        self, household_id: int, changes: dict[str, Any], actor: str, scope: dict | None = None
+    ):
         clean = schemas.UpdateHousehold().load(changes)
+        within = area.parse(scope)
         with self.db.get_session() as session:
-            return households.update(session, household_id, clean, actor)
+            return households.update(session, household_id, clean, actor, within)
 
     @rpc
     @refusing
-    def transition_household(self, household_id: int, request: dict[str, Any]):
+    def transition_household(
+        self, household_id: int, request: dict[str, Any], scope: dict | None = None
+    ):
         clean = schemas.Transition().load(request)
+        within = area.parse(scope)
         with self.db.get_session() as session:
             return households.move(
                 session,
@@ -98,13 +144,17 @@ class RegistryService:
                 clean["action"],
                 actor=clean["actor"],
                 reason=clean["reason"],
+                scope=within,
             )
 
     @rpc
     @refusing
-    def resolve_conflict(self, conflict_id: int, value: str, actor: str) -> dict[str, Any]:
+    def resolve_conflict(
+        self, conflict_id: int, value: str, actor: str, scope: dict | None = None
+    ) -> dict[str, Any]:
+        within = area.parse(scope)
         with self.db.get_session() as session:
-            return households.resolve_conflict(session, conflict_id, value, actor)
+            return households.resolve_conflict(session, conflict_id, value, actor, within)
 
     # -- other services' events move the lifecycle (once per event: the inbox) ------------
 

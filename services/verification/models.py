@@ -58,6 +58,8 @@ class Staff(Base):
     kecamatan_codes: Mapped[list[str]] = mapped_column(ARRAY(sa.Text), server_default="{}")
     active: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.true())
     created_at: Mapped[datetime] = _now()
+    # when the gateway changed the user this record follows (None: registered by RPC)
+    updated_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class Task(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.verification.questionnaire import PHOTO_KINDS, VISIT_OUTCOMES, Answers
+from services.verification.tasks import STATES
 from sipmas import evidence, reference
 
 ROLES = ("verifier", "supervisor", "operator", "admin")
@@ -72,3 +73,16 @@ class Staff(_Strict):
         load_default=list,
     )
     active = fields.Boolean(load_default=True)
+
+
+class Area(_Strict):
+    """A user's area as the gateway passes it (``Principal.area_scope()``)."""
+
+    kecamatan_codes = fields.List(fields.String(), load_default=list)
+    desa_codes = fields.List(fields.String(), load_default=list)
+
+
+class AreaTasks(_Strict):
+    area = fields.Nested(Area, allow_none=True, data_key="scope")
+    states = fields.List(fields.String(validate=validate.OneOf(STATES)), load_default=list)
+    limit = fields.Integer(load_default=200, validate=validate.Range(1, 1000))

@@ -16,6 +16,7 @@ from services.verification.models import Base
 from services.verification.tasks import IllegalTransition
 from sipmas import db, outbox, refusals, settings
 from sipmas.messaging import consumes
+from sipmas.observability import Observe
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ refusing = refusals.refusing(IllegalTransition)
 
 class VerificationService:
     name = "verification"
+    observe = Observe()  # health, JSON logs with the correlation id, metrics
     db = db.Database(Base)
     outbox = outbox.Outbox()
 
@@ -63,6 +65,22 @@ class VerificationService:
     def my_tasks(self, verifier: str, states: list[str] | None = None) -> dict[str, Any]:
         with self.db.get_session() as session:
             return {"tasks": tasking.task_list(session, verifier, states or ())}
+
+    @rpc
+    @refusing
+    def get_task(self, task_id: int) -> dict[str, Any]:
+        with self.db.get_session() as session:
+            return tasking.task_of(session, task_id)
+
+    @rpc
+    @refusing
+    def area_tasks(
+        self, scope: dict[str, Any] | None = None, states: list[str] | None = None, limit: int = 200
+    ) -> dict[str, Any]:
+        """The tasks of an area (``scope`` as the gateway's ``Principal.area_scope()``)."""
+        clean = schemas.AreaTasks().load({"scope": scope, "states": states or [], "limit": limit})
+        with self.db.get_session() as session:
+            return {"tasks": tasking.area_tasks(session, **clean)}
 
     # -- visits and decisions --------------------------------------------------------------
 
@@ -119,6 +137,11 @@ class VerificationService:
     def on_case_resolved(self, event: dict[str, Any]) -> None:
         with self.db.get_session() as session:
             intake.on_case_resolved(session, "verification.on_case_resolved", event)
+
+    @consumes("gateway", "user_registered")
+    def on_user_registered(self, event: dict[str, Any]) -> None:
+        with self.db.get_session() as session:
+            staff.on_user_registered(session, "verification.on_user_registered", event)
 
     # -- the clock: overdue tasks and re-verifications ------------------------------------
 

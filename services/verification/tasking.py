@@ -161,6 +161,40 @@ def task_list(session: Session, verifier_id: str, states: Sequence[str] = ()) ->
     return [task_view(task, household) for task, household in rows]
 
 
+LIVE_STATES = ("open", "assigned", "visited", "submitted", "returned")
+
+
+def area_tasks(
+    session: Session,
+    area: dict[str, Any] | None,
+    states: Sequence[str] = (),
+    limit: int = 200,
+) -> list[dict]:
+    """Tasks of the households in an area (``kecamatan_codes``/``desa_codes``; None: the
+    district), soonest due first: what a supervisor follows and decides on."""
+    wanted = tuple(states) or LIVE_STATES
+    query = (
+        sa.select(Task, Household)
+        .join(Household, Household.id == Task.household_id)
+        .where(Task.state.in_(wanted))
+    )
+    if area is not None:
+        query = query.where(
+            sa.or_(
+                Household.desa_code.in_(list(area.get("desa_codes") or ())),
+                Household.kecamatan_code.in_(list(area.get("kecamatan_codes") or ())),
+            )
+        )
+    rows = session.execute(query.order_by(Task.due_at, Task.id).limit(limit)).all()
+    return [task_view(task, household) for task, household in rows]
+
+
+def task_of(session: Session, task_id: int) -> dict[str, Any]:
+    """One task with its household (what ``task_list`` shows of it)."""
+    task = get_task(session, task_id)
+    return task_view(task, session.get(Household, task.household_id))
+
+
 def task_view(task: Task, household: Household) -> dict[str, Any]:
     return {
         "task_id": task.id,

@@ -92,6 +92,10 @@ def test_needs_reach_their_agencies_whose_answers_resolve_the_case(
     example, connect = client
     perkim, perkim_queue = connect("perkim")
     dinkes, dinkes_queue = connect("dinkes")
+    with topology.connection(amqp_uri) as connection:  # what earlier tests left for anyone
+        channel = connection.channel()
+        for code in reference.opd_codes():
+            channel.queue_purge(topology.opd_queue(code))
     household = _verified_household(tmp_path, amqp_uri, ["rumah", "kesehatan"])
 
     [to_perkim] = example.fetch(perkim, perkim_queue, expect=1, timeout=30)

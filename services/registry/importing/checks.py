@@ -201,8 +201,9 @@ def checked_sql(present: set[str], source: str, required: tuple[str, ...]) -> st
     )
     kecamatan_field = "kode_kecamatan" if "kode_kecamatan" in present else "nama_kecamatan"
     checked_text = ",\n      ".join(trimmed(f) for f in sorted(present - set(HOUSEHOLD_TEXT)))
-    place_join = "LEFT JOIN place p ON " + " AND ".join(
-        f"p.{f} = coalesce(r.{f}, '')" for f in REGION_COLUMNS if f in present
+    place_join = "LEFT JOIN place p ON " + (  # no place column at all: the one "nowhere" row
+        " AND ".join(f"p.{f} = coalesce(r.{f}, '')" for f in REGION_COLUMNS if f in present)
+        or "true"
     )
     t = {f: f"t.{f}" if f in present else "NULL::text" for f in FIELDS}
     layer2 = [

@@ -272,7 +272,7 @@ class Importer:
         """Statistics of the columns the lookups group by, else the planner sorts, not hashes
         (only those: the other columns' statistics cost ~0.4 s per million rows for nothing)."""
         grouped = [f for f in (*checks.REGION_COLUMNS, "tanggal_lahir") if f in present]
-        self._exec(f"ANALYZE raw_rows.b{batch_id} (row_no, {', '.join(grouped)})")
+        self._exec(f"ANALYZE raw_rows.b{batch_id} ({', '.join(['row_no', *grouped])})")
 
     # -- lookups resolved in Python on distinct values -----------------------------------------
 
@@ -285,11 +285,11 @@ class Importer:
             "(kode_kecamatan text, kode_desa text, nama_kecamatan text, nama_desa text, "
             "desa_code text, kecamatan_code text, problem text, warning text)",
         )
-        cols = ", ".join(f"coalesce({f}, '')" for f in region)
+        cols = ", ".join(f"coalesce({f}, '')" for f in region) or "''"  # none: one "nowhere"
         self.cur.execute(f"SELECT DISTINCT {cols} FROM raw")
         rows = []
         for values in self.cur.fetchall():
-            given = dict(zip(region, values, strict=True))
+            given = dict(zip(region, values[: len(region)], strict=True))
             found = places.resolve(*(given.get(f) or None for f in checks.REGION_COLUMNS))
             rows.append(
                 (

@@ -1,0 +1,257 @@
+"""``sipmas users ...`` and ``sipmas audit verify``: the gateway's users, their tokens, and the
+audit chain, from the command line (on the gateway's database, outside eventlet).
+
+Bad input exits 2 naming each field; a broken audit chain exits 1 naming the first bad entry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable
+from typing import Any
+
+INVALID_EXIT = 2
+BROKEN_EXIT = 1
+FIELD_OPTIONS = {  # identity's field names as the CLI spells them
+    "kecamatan_codes": "--kecamatan",
+    "desa_codes": "--desa",
+    "opd_code": "--opd",
+    "username": "USERNAME",
+    "days": "--days",
+}
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:
+    """The ``users`` and ``audit`` subcommands of ``sipmas``."""
+    users = commands.add_parser("users", help="gateway users and their API tokens")
+    users.add_argument("--actor", default=None, help="who makes the change (default: cli:$USER)")
+    action = users.add_subparsers(dest="action", required=True)
+
+    create = action.add_parser("create", help="a new user (announced to the other services)")
+    create.add_argument("username")
+    create.add_argument(
+        "--role", required=True, help="admin|supervisor|verifier|operator|opd|viewer"
+    )
+    _user_options(create)
+
+    action.add_parser("list", help="every user, with their scope and live tokens")
+
+    update = action.add_parser("update", help="change the fields given; the rest stay")
+    update.add_argument("username")
+    update.add_argument("--role")
+    _user_options(update)
+    update.add_argument("--no-area", action="store_true", help="clear kecamatan and desa codes")
+    update.add_argument("--activate", action="store_true", help="make an inactive user active")
+
+    deactivate = action.add_parser("deactivate", help="no more access; every token revoked")
+    deactivate.add_argument("username")
+
+    token = action.add_parser("token", help="issue an API token (printed once, never again)")
+    token.add_argument("username")
+    token.add_argument("--days", type=int, help="lifetime (default SIPMAS_TOKEN_DAYS, 90)")
+    token.add_argument("--label", help="what the token is for, e.g. the laptop or the system")
+
+    tokens = action.add_parser("tokens", help="a user's tokens (ids, state, expiry; no secrets)")
+    tokens.add_argument("username")
+
+    revoke = action.add_parser("revoke", help="revoke a token at once")
+    revoke.add_argument("token_id", type=int)
+
+    audit = commands.add_parser("audit", help="the gateway's audit log")
+    audit_action = audit.add_subparsers(dest="action", required=True)
+    audit_action.add_parser("verify", help="check the hash chain: changed, deleted, reordered")
+
+
+def _user_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--name")
+    parser.add_argument(
+        "--kecamatan",
+        nargs="*",
+        action="extend",
+        metavar="K",
+        help="kecamatan codes (64.08.04 or 640804); repeat or list several",
+    )
+    parser.add_argument(
+        "--desa", nargs="*", action="extend", metavar="D", help="desa codes (64.08.04.2001)"
+    )
+    parser.add_argument("--opd", help="agency code of an opd user (sipmas/reference opd.csv)")
+    parser.add_argument("--email", help='email address ("" clears it)')
+    parser.add_argument("--phone", help='mobile number, e.g. 0812... ("" clears it)')
+
+
+# --- the commands -------------------------------------------------------------------------------
+
+
+def users(args: argparse.Namespace) -> int:
+    actor = args.actor or _default_actor()
+    return _run(lambda session: USER_ACTIONS[args.action](session, args, actor))
+
+
+def audit(args: argparse.Namespace) -> int:
+    from services.gateway import audit as audit_log
+
+    def check(session) -> int:
+        verdict = audit_log.verify(session)
+        if verdict.ok:
+            print(verdict.text())
+            return 0
+        print(verdict.text(), file=sys.stderr)
+        return BROKEN_EXIT
+
+    return _run(check)
+
+
+def _create(session, args: argparse.Namespace, actor: str) -> int:
+    from services.gateway import identity
+
+    data = {"username": args.username, "role": args.role} | _given(args)
+    user = identity.create_user(session, data, actor)
+    print(f"created {_describe(user)}")
+    print(f"  next: sipmas users token {user['username']}")
+    return 0
+
+
+def _list(session, args: argparse.Namespace, actor: str) -> int:
+    from services.gateway import identity
+
+    found = identity.list_users(session)
+    if not found:
+        print("no users yet: sipmas users create USERNAME --role ROLE ...")
+        return 0
+    for user in found:
+        live = sum(t["state"] == "live" for t in identity.list_tokens(session, user["username"]))
+        print(f"{_describe(user)}; {live} live token(s)")
+    return 0
+
+
+def _update(session, args: argparse.Namespace, actor: str) -> int:
+    from services.gateway import identity
+
+    changes = {"kecamatan_codes": [], "desa_codes": []} if args.no_area else {}
+    changes |= _given(args)  # --no-area --desa D: the area becomes D alone
+    if args.role is not None:
+        changes["role"] = args.role
+    if args.activate:
+        changes["active"] = True
+    if not changes:
+        print("nothing to change: give --role, --name, --desa, ...", file=sys.stderr)
+        return INVALID_EXIT
+    user = identity.update_user(session, args.username, changes, actor)
+    print(f"updated {_describe(user)}")
+    return 0
+
+
+def _deactivate(session, args: argparse.Namespace, actor: str) -> int:
+    from services.gateway import identity
+
+    user = identity.deactivate_user(session, args.username, actor)
+    print(f"deactivated {_describe(user)}; its tokens are revoked")
+    return 0
+
+
+def _token(session, args: argparse.Namespace, actor: str) -> int:
+    from services.gateway import identity
+
+    issued = identity.issue_token(session, args.username, actor, days=args.days, label=args.label)
+    print(
+        f"token {issued.id} for {issued.username}, expires {issued.expires_at:%Y-%m-%d %H:%M %Z}"
+        " — shown once, keep it secret / hanya ditampilkan sekali, simpan baik-baik:",
+        file=sys.stderr,
+    )
+    print(issued.token)
+    return 0
+
+
+def _tokens(session, args: argparse.Namespace, actor: str) -> int:
+    from services.gateway import identity
+
+    for token in identity.list_tokens(session, args.username):
+        print(
+            f"{token['id']}\t{token['state']}\texpires {token['expires_at']}\t"
+            f"last used {token['last_used_at'] or '-'}\t{token['label'] or ''}"
+        )
+    return 0
+
+
+def _revoke(session, args: argparse.Namespace, actor: str) -> int:
+    from services.gateway import identity
+
+    token = identity.revoke_token(session, args.token_id, actor)
+    print(f"token {token['id']} of {token['username']} revoked at {token['revoked_at']}")
+    return 0
+
+
+USER_ACTIONS: dict[str, Callable[..., int]] = {
+    "create": _create,
+    "list": _list,
+    "update": _update,
+    "deactivate": _deactivate,
+    "token": _token,
+    "tokens": _tokens,
+    "revoke": _revoke,
+}
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    """The user fields given on the command line (an option left out is not a change)."""
+    options = {
+        "name": args.name,
+        "kecamatan_codes": args.kecamatan,
+        "desa_codes": args.desa,
+        "opd_code": args.opd,
+        "email": args.email,
+        "phone": args.phone,
+    }
+    return {name: value for name, value in options.items() if value is not None}
+
+
+def _describe(user: dict[str, Any]) -> str:
+    if user["opd_code"]:
+        scope = f"agency {user['opd_code']}"
+    elif user["kecamatan_codes"] or user["desa_codes"]:
+        scope = "area " + " ".join(user["kecamatan_codes"] + user["desa_codes"])
+    else:
+        scope = "the whole district"
+    state = "" if user["active"] else " [inactive]"
+    return f"{user['username']} ({user['name']}), {user['role']}, {scope}{state}"
+
+
+def _default_actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no login name in some containers
+        return "cli"
+
+
+def _run(work: Callable[[Any], int]) -> int:
+    """Run ``work`` in one transaction of the gateway database; refusals become exit 2."""
+    import sqlalchemy as sa
+
+    from sipmas import db
+    from sipmas.refusals import Invalid, NotFound
+
+    try:
+        with db.session_scope("gateway") as session:
+            return work(session)
+    except Invalid as error:
+        print("GAGAL / FAILED:", file=sys.stderr)
+        for name, messages in error.errors.items():
+            for message in messages if isinstance(messages, list) else [messages]:
+                print(f"  {FIELD_OPTIONS.get(name, '--' + name)}: {message}", file=sys.stderr)
+        return INVALID_EXIT
+    except NotFound as error:
+        print(f"GAGAL / FAILED: {error}", file=sys.stderr)
+        return INVALID_EXIT
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError) as error:
+        first = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        print(
+            f"GAGAL / FAILED: the gateway database is not ready ({first}); "
+            "run `sipmas migrate gateway`",
+            file=sys.stderr,
+        )
+        return INVALID_EXIT

@@ -1,0 +1,77 @@
+"""The gateway's own database: its users and their API tokens (hashes only), the append-only
+audit log, and the outbox/inbox of the kernel. Mirrors ``migrations/versions``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _now() -> Mapped[datetime]:
+    return mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+
+
+def _at() -> Mapped[datetime | None]:
+    return mapped_column(sa.DateTime(timezone=True))
+
+
+class User(Base):
+    """A person (or an agency's system) who may call the API: a role and a scope — an area
+    (kecamatan and desa codes) or an agency (``opd_code``)."""
+
+    __tablename__ = "users"
+    username: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    name: Mapped[str] = mapped_column(sa.Text)
+    role: Mapped[str] = mapped_column(sa.Text)
+    kecamatan_codes: Mapped[list[str]] = mapped_column(ARRAY(sa.Text), server_default="{}")
+    desa_codes: Mapped[list[str]] = mapped_column(ARRAY(sa.Text), server_default="{}")
+    opd_code: Mapped[str | None] = mapped_column(sa.Text)
+    email: Mapped[str | None] = mapped_column(sa.Text)
+    phone: Mapped[str | None] = mapped_column(sa.Text)
+    active: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.true())
+    created_at: Mapped[datetime] = _now()
+    created_by: Mapped[str] = mapped_column(sa.Text)
+    updated_at: Mapped[datetime] = _now()
+    updated_by: Mapped[str] = mapped_column(sa.Text)
+
+
+class Token(Base):
+    """An API token: only its SHA-256 is kept; the plaintext is shown once, when issued."""
+
+    __tablename__ = "tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.Text, sa.ForeignKey("users.username"))
+    sha256: Mapped[str] = mapped_column(sa.Text, unique=True)
+    label: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = _now()
+    created_by: Mapped[str] = mapped_column(sa.Text)
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = _at()
+    revoked_by: Mapped[str | None] = mapped_column(sa.Text)
+    last_used_at: Mapped[datetime | None] = _at()
+
+
+class AuditEntry(Base):
+    """One access to a person's data. Append-only (a trigger refuses UPDATE, DELETE and TRUNCATE)
+    and hash-chained: ``hash`` covers the entry and ``prev_hash``, so ``audit.verify`` finds an
+    entry changed, deleted or moved. ``seq`` has no gaps (it is not a sequence)."""
+
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(sa.Text)
+    role: Mapped[str | None] = mapped_column(sa.Text)
+    action: Mapped[str] = mapped_column(sa.Text)
+    subject: Mapped[str | None] = mapped_column(sa.Text)
+    household_ids: Mapped[list[int]] = mapped_column(ARRAY(sa.BigInteger), server_default="{}")
+    outcome: Mapped[int | None] = mapped_column(sa.Integer)
+    request_id: Mapped[str | None] = mapped_column(sa.Text)
+    prev_hash: Mapped[str] = mapped_column(sa.Text)
+    hash: Mapped[str] = mapped_column(sa.Text, unique=True)
