@@ -47,13 +47,16 @@ format:
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: bench-outbox bench-import ## benchmarks (not tests): figures beside their raw baselines
+bench: bench-outbox bench-import bench-pipeline ## benchmarks (not tests): figures beside their raw baselines
 
 bench-outbox: install services
 	$(PY) -m benchmarks.outbox_relay
 
 bench-import: install services
 	$(PY) -m benchmarks.registry_import
+
+bench-pipeline: install services
+	$(PY) -m benchmarks.pipeline
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
