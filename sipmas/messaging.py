@@ -51,12 +51,16 @@ from functools import partial
 from typing import Any
 
 import amqp
+import amqp.exceptions
 import eventlet
+import kombu.exceptions
 from kombu import Exchange, Queue
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
+from nameko.rpc import Rpc as NamekoRpc
+from nameko.rpc import RpcConsumer
 
 from sipmas import nik, settings, topology
 from sipmas.events import validate_event
@@ -461,6 +465,33 @@ def consumes_inbound(exchange: str, routing_key: str, queue: str, **kwargs: Any)
 def consumes(producer: str, event_type: str, **kwargs: Any) -> Callable:
     """Decorate a service method that handles ``producer``'s ``event_type`` events."""
     return Consumes.decorator(producer, event_type, **kwargs)
+
+
+# --- RPC that survives a broker restart ----------------------------------------------------------
+
+CONNECTION_LOST = (OSError, amqp.exceptions.ConnectionError, kombu.exceptions.OperationalError)
+
+
+class ReplyTolerantRpcConsumer(RpcConsumer):
+    """nameko's RPC consumer, except that a reply or an ack lost with the broker connection is
+    not fatal. nameko raises it from the worker, which kills the whole service (the chaos test
+    saw it when RabbitMQ restarted while a call was being answered). The request was not acked:
+    the broker gives it again once it is back and it is answered again (state-changing RPCs are
+    idempotent); the caller, whose reply queue went with the broker, asks again."""
+
+    def handle_result(self, message: Any, result: Any, exc_info: tuple | None) -> tuple:
+        try:
+            return super().handle_result(message, result, exc_info)
+        except CONNECTION_LOST as error:
+            log.warning("RPC reply lost with the broker connection (%s); it is asked again", error)
+            return result, exc_info
+
+
+class Rpc(NamekoRpc):
+    rpc_consumer = ReplyTolerantRpcConsumer()
+
+
+rpc = Rpc.decorator  # instead of nameko.rpc.rpc: every @rpc of a service must come from here
 
 
 def _attempts(message: Any) -> int:

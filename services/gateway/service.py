@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Response
 
 from services.gateway import docs, openapi, policy, schemas, uploads
@@ -22,6 +22,7 @@ from services.gateway.errors import ApiError, invalid, not_found, unwrap
 from services.gateway.http import Call, endpoint, load
 from services.gateway.models import Base
 from sipmas import db, evidence, outbox
+from sipmas.messaging import rpc
 from sipmas.observability import Observe
 
 API = "/api/v1"

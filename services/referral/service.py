@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from services.referral import agency, escalation, opening, referrals, schemas, table_store, views
@@ -16,7 +16,7 @@ from services.referral.errors import Invalid, NotFound
 from services.referral.lifecycle import IllegalTransition
 from services.referral.models import Base, Referral
 from sipmas import db, outbox, reference, refusals, settings, topology
-from sipmas.messaging import consumes, consumes_inbound
+from sipmas.messaging import consumes, consumes_inbound, rpc
 from sipmas.observability import Observe
 
 log = logging.getLogger(__name__)

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from services.registry import households, reports, schemas
 from services.registry import scope as area
 from services.registry.importing import process, run
 from services.registry.models import Base
 from sipmas import db, outbox, refusals
-from sipmas.messaging import consumes
+from sipmas.messaging import consumes, rpc
 from sipmas.observability import Observe
 
 

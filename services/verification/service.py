@@ -8,14 +8,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.verification import decisions, intake, schemas, staff, tasking, visits
 from services.verification.models import Base
 from services.verification.tasks import IllegalTransition
 from sipmas import db, outbox, refusals, settings
-from sipmas.messaging import consumes
+from sipmas.messaging import consumes, rpc
 from sipmas.observability import Observe
 
 log = logging.getLogger(__name__)
