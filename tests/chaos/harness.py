@@ -24,7 +24,7 @@ from pathlib import Path
 
 from tests.support.services import ROOT, consuming
 
-SERVICES = ("registry", "verification", "referral", "notifications")
+SERVICES = ("registry", "verification", "referral", "notifications", "gateway")
 READY_SECONDS = 90.0
 OTHER_RUNS = re.compile(r"pytest|benchmarks")
 
@@ -104,7 +104,8 @@ class Managed:
 
 
 class System:
-    """The four services and the sinks, on the test's vhost and databases."""
+    """The five services and the sinks, on the test's vhost and databases; the gateway at
+    ``WEB_SERVER_ADDRESS`` of ``env``."""
 
     def __init__(self, amqp_uri: str, env: dict[str, str], logs: Path) -> None:
         self.amqp_uri = amqp_uri
@@ -121,17 +122,27 @@ class System:
                 [*python, "nameko", "run", "--config", "config.yaml", f"services.{name}.service"],
                 env,
                 logs / f"{name}.log",
-                lambda name=name: consuming(amqp_uri, f"rpc-{name}"),
+                lambda name=name: (
+                    consuming(amqp_uri, f"rpc-{name}")
+                    and (name != "gateway" or self._answers(f"{self.gateway_url}/health"))
+                ),
             )
         self.exits: list[str] = []  # processes that ended without being killed on purpose
         self.stopping = threading.Event()  # the run is over: nothing is started again
         self._watching = threading.Event()
         self._watcher: threading.Thread | None = None
 
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{self.env['WEB_SERVER_ADDRESS']}"
+
     def _sinks_up(self) -> bool:
-        health = self.env["SIPMAS_SMS_GATEWAY_URL"].rsplit("/", 1)[0] + "/health"
+        return self._answers(self.env["SIPMAS_SMS_GATEWAY_URL"].rsplit("/", 1)[0] + "/health")
+
+    @staticmethod
+    def _answers(url: str) -> bool:
         try:
-            with urllib.request.urlopen(health, timeout=1):
+            with urllib.request.urlopen(url, timeout=1):
                 return True
         except OSError:
             return False

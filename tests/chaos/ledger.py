@@ -44,6 +44,14 @@ notifications
     Message-ID or ``X-SIPMAS-Event-Id``; allowed, and shown). lost: dead, still pending, sent but
     never received, or an event nobody planned for. duplicated: two deliveries planned for one
     event, recipient and channel. unexpected: received, but planned by no delivery.
+person reads
+    expected: every answer the gateway gave the supervisor who searches and reads households
+    through it all along the run (``readers``). ok: exactly one audit entry with the answer's
+    request id, the reader as actor, outcome 200. lost: an answer with no audit entry — data
+    that left unlogged. duplicated: two entries for one request. unexpected: an answer that
+    carried another household than the one asked for, an audit entry by anyone else, or one
+    that says 200 for a request the reader saw refused. Entries of requests whose answer was
+    cut off (the gateway killed after its commit) are shown, not counted: logged, never seen.
 stuck
     messages left in any queue of the vhost (consumer, retry and dead-letter queues, agencies'
     queues, RPC queues), outbox rows never published, deliveries still pending.
@@ -69,9 +77,10 @@ from services.verification.rules import ELIGIBLE_CLASSES
 from sipmas import events, settings
 from sipmas.demo.agencies import Ledger as AgencyLedger
 from sipmas.demo.field import REJECTED
+from tests.chaos.readers import READER, Read
 from tests.support import broker
 
-SERVICES = ("registry", "verification", "referral", "notifications")
+SERVICES = ("registry", "verification", "referral", "notifications", "gateway")
 COLUMNS = ("expected", "ok", "lost", "duplicated", "unexpected", "redelivered")
 
 
@@ -132,6 +141,7 @@ class Facts:
     agencies: AgencyLedger
     sinks: list[dict[str, Any]]  # the sinks' index, SMS with their text
     db: dict[str, dict[str, list]] = field(default_factory=dict)
+    reads: list[Read] = field(default_factory=list)  # the gateway's answers to the reader
     queues: dict[str, int] = field(default_factory=dict)  # queue -> messages left
     orphaned_replies: dict[str, int] = field(default_factory=dict)  # rpc.reply-* of the dead
 
@@ -160,6 +170,9 @@ QUERIES = {
     "notifications": {
         "deliveries": "SELECT id, event_id::text AS event_id, event_type, recipient_kind, "
         "recipient_id, channel, address, state, reason, message FROM deliveries",
+    },
+    "gateway": {
+        "audit": "SELECT seq, actor, action, outcome, request_id FROM audit_log",
     },
 }
 OUTBOX = "SELECT event_id::text AS event_id, exchange, routing_key, body, published_at FROM outbox"
@@ -443,6 +456,39 @@ def notifications(facts: Facts) -> Row:
     return row
 
 
+def person_reads(facts: Facts) -> Row:
+    row = Row("person reads")
+    entries: defaultdict[str, list] = defaultdict(list)
+    for entry in facts.table("gateway", "audit"):
+        if entry.actor != READER:
+            row.count("unexpected", f"audit entry {entry.seq} by {entry.actor}")
+        else:
+            entries[entry.request_id].append(entry)
+    seen = {read.request_id: read for read in facts.reads if read.request_id}
+    for read in facts.reads:
+        if read.status != 200:
+            continue
+        row.expected += 1
+        logged = entries.get(read.request_id, [])
+        if read.asked is not None and read.answered != (read.asked,):
+            row.count("unexpected", f"asked {read.asked}, got {read.answered}")
+        elif not logged:
+            row.count("lost", f"request {read.request_id}: answered, never audited")
+        elif len(logged) > 1:
+            row.count("duplicated", f"request {read.request_id}: {len(logged)} audit entries")
+        elif logged[0].outcome != 200:
+            row.count("unexpected", f"request {read.request_id}: answered, audited {logged}")
+        else:
+            row.count("ok")
+    for request_id, logged in entries.items():
+        read = seen.get(request_id)
+        if read is None:
+            row.problems.append(f"shown: request {request_id} audited, its answer cut off")
+        elif read.status != 200 and any(e.outcome == 200 for e in logged):
+            row.count("unexpected", f"request {request_id}: refused ({read.status}), audited 200")
+    return row
+
+
 def stuck(facts: Facts) -> list[str]:
     """What is left where nothing should be: messages in queues, unpublished outbox rows,
     pending deliveries."""
@@ -464,6 +510,7 @@ def rows(facts: Facts) -> list[Row]:
         referrals(facts),
         agency_messages(facts),
         notifications(facts),
+        person_reads(facts),
     ]
 
 

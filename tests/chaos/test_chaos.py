@@ -34,7 +34,7 @@ from services.registry import synthetic
 from sipmas import db, reference, settings, topology
 from sipmas.demo import agencies, imports
 from sipmas.demo import field as demo_field
-from tests.chaos import flow, harness, ledger
+from tests.chaos import flow, harness, ledger, readers
 from tests.demo.ports import free_port
 from tests.support import broker
 from tests.support.services import ROOT
@@ -98,6 +98,7 @@ def system(vhost, run_dir, monkeypatch):
         "SIPMAS_NOTIFY_RATE_SMS_PER_MINUTE": "6000",
         "SIPMAS_SMS_QUIET_HOURS": "",
         "SIPMAS_LOG_FORMAT": "plain",
+        "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
     }
     for name, value in env.items():  # the driver (photos, sinks' address) sees what they see
         monkeypatch.setenv(name, value)
@@ -136,6 +137,8 @@ def test_nothing_is_lost_or_applied_twice_under_chaos(system, vhost, seed):
     codes = sorted(reference.opd_codes())
     flow.agency_webhooks(rpc, codes, chaos.env["SIPMAS_SMS_GATEWAY_URL"].rsplit("/", 1)[0])
     agency_threads, agency_ledger = agencies.start_all(chaos.amqp_uri, codes, seed)
+    reader = readers.Reader(chaos.gateway_url, readers.supervisor_token(dict(os.environ)), seed)
+    reader.start()
     faults = harness.plan_faults(
         random.Random(seed), ledger.SERVICES, WINDOW, infrastructure=INFRASTRUCTURE
     )
@@ -156,6 +159,7 @@ def test_nothing_is_lost_or_applied_twice_under_chaos(system, vhost, seed):
     except Exception as error:
         stopped = error
     finally:
+        reads = reader.stop()
         agencies.stop_all(agency_threads)
         rpc.close()
     time.sleep(6)  # the management API's queue figures trail by its 5 s statistics interval
@@ -166,6 +170,7 @@ def test_nothing_is_lost_or_applied_twice_under_chaos(system, vhost, seed):
         agencies=agency_ledger,
         sinks=ledger.read_sinks(tmp_path / "sinks"),
         db=ledger.read_databases(urls),
+        reads=reads,
     )
     facts.queues, facts.orphaned_replies = ledger.queue_depths(vhost)
     rows, left = ledger.rows(facts), ledger.stuck(facts)
@@ -182,6 +187,8 @@ def test_nothing_is_lost_or_applied_twice_under_chaos(system, vhost, seed):
         )
     )
     print("chaos: what the monkey did\n" + "\n".join(monkey.log))
+    chain = _audit_verify()
+    print(f"chaos: sipmas audit verify: {chain.stdout.strip()}{chain.stderr.strip()}")
     if stopped is not None:
         raise stopped
     assert not monkey.errors, monkey.errors
@@ -192,6 +199,19 @@ def test_nothing_is_lost_or_applied_twice_under_chaos(system, vhost, seed):
     assert all(r.expected > 0 for r in rows), [(r.name, r.expected) for r in rows]
     assert [r.name for r in rows if not r.clean] == [], "see the table above"
     assert left == [], left
+    assert chain.returncode == 0, "the audit chain broke"
+
+
+def _audit_verify() -> subprocess.CompletedProcess:
+    """``sipmas audit verify`` on the run's gateway database, as an auditor runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "sipmas.cli", "audit", "verify"],
+        cwd=ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _await_registered(url: str, families: dict[int, int | None]) -> dict[int, str | None]:

@@ -9,6 +9,7 @@ import pytest
 
 from sipmas.demo.agencies import Ledger, Received
 from tests.chaos import ledger
+from tests.chaos.readers import READER, Read
 
 KK1, KK2, NIK1, NIK2 = 6408010101010001, 6408010101010002, 6408011111110001, 6408012222220001
 PHONE = "+6281300000001"
@@ -30,6 +31,7 @@ def world() -> ledger.Facts:
             Received(opd, f"referral.{opd}.created", "referral_created", event_id, referral, 1, {})
         )
     return ledger.Facts(
+        reads=[Read(None, 200, "r1", (1, 2)), Read(1, 200, "r2", (1,)), Read(2, None, None)],
         families={KK1: NIK1, KK2: NIK2},
         outcomes={1: "approved", 2: "approved"},
         scenarios={1: "miskin", 2: "not_poor"},
@@ -129,6 +131,19 @@ def world() -> ledger.Facts:
                 ],
                 "outbox": [],
             },
+            "gateway": {
+                "audit": [
+                    Row(
+                        seq=1,
+                        actor=READER,
+                        action="households.search",
+                        outcome=200,
+                        request_id="r1",
+                    ),
+                    Row(seq=2, actor=READER, action="households.get", outcome=200, request_id="r2"),
+                ],
+                "outbox": [],
+            },
         },
     )
 
@@ -144,6 +159,7 @@ def test_a_clean_world_adds_up(world):
         "referrals": (1, 1, 0, 0, 0, 0),  # a rerouted need is one chain
         "agency messages": (2, 2, 0, 0, 0, 0),
         "notifications": (1, 1, 0, 0, 0, 0),
+        "person reads": (2, 2, 0, 0, 0, 0),
     }
     assert ledger.stuck(world) == []
 
@@ -168,3 +184,15 @@ def test_each_kind_of_damage_is_counted_where_it_belongs(world):
     assert table["agency messages"] == (2, 1, 1, 0, 0, 2)
     assert table["notifications"] == (1, 1, 0, 0, 1, 1)
     assert len(ledger.stuck(damaged)) == 2
+
+
+def test_an_answer_without_its_audit_entry_is_a_lost_read(world):
+    audit = world.db["gateway"]["audit"]
+    world.reads.append(Read(2, 200, "r3", (2,)))  # answered, never audited: data left unlogged
+    world.reads.append(Read(1, 200, "r4", (2,)))  # someone else's household came back
+    audit.append(Row(seq=3, actor=READER, action="households.get", outcome=200, request_id="r2"))
+    audit.append(Row(seq=4, actor="ghost", action="households.get", outcome=200, request_id="x"))
+    audit.append(Row(seq=5, actor=READER, action="households.get", outcome=200, request_id="r9"))
+    row = next(r for r in ledger.rows(world) if r.name == "person reads")
+    assert (row.expected, row.ok, row.lost, row.duplicated, row.unexpected) == (4, 1, 1, 1, 2)
+    assert any("r9" in p and "cut off" in p for p in row.problems)  # shown, not counted
