@@ -10,7 +10,7 @@ export SIPMAS_SMS_GATEWAY_URL ?= http://127.0.0.1:9090/sms
 export SIPMAS_NOTIFY_RATE_EMAIL_PER_MINUTE ?= 1200
 export SIPMAS_NOTIFY_RATE_SMS_PER_MINUTE ?= 600
 
-.PHONY: install services run test lint format bench bench-import bench-outbox bench-pipeline clean
+.PHONY: install services run test lint format bench bench-import bench-outbox bench-pipeline bench-search clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -47,7 +47,7 @@ format:
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: bench-outbox bench-import bench-pipeline ## benchmarks (not tests): figures beside their raw baselines
+bench: bench-outbox bench-import bench-pipeline bench-search ## benchmarks (not tests): figures beside their raw baselines
 
 bench-outbox: install services
 	$(PY) -m benchmarks.outbox_relay
@@ -57,6 +57,9 @@ bench-import: install services
 
 bench-pipeline: install services
 	$(PY) -m benchmarks.pipeline
+
+bench-search: install services
+	$(PY) -m benchmarks.search
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

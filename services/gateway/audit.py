@@ -52,10 +52,18 @@ FIELDS = (
 _NIK_LIKE = re.compile(r"(?<!\d)\d{15,16}(?!\d)")
 
 _table = AuditEntry.__table__
-_HEAD = sa.text(
+# The lock, then the head read in a statement of its own (under READ COMMITTED each statement
+# sees what was committed before it started: after the lock, the true head), sent together in
+# one round trip: every search is audited, and a round trip is a good part of an append.
+_LOCKED_HEAD = (
+    "SELECT pg_advisory_xact_lock(%(key)s); "
     "SELECT clock_timestamp() AS at, "
     "(SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1) AS seq, "
     "(SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS hash"
+)
+_INSERT = (  # straight to the driver: no statement to build and compile per request
+    f"INSERT INTO audit_log ({', '.join(FIELDS)}, hash) "
+    f"VALUES ({', '.join(f'%({name})s' for name in FIELDS)}, %(hash)s)"
 )
 
 
@@ -106,8 +114,8 @@ def record(
 
     ``principal`` None: a request that named no valid user (``actor`` is then ``anonymous``).
     """
-    session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
-    head = session.execute(_HEAD).one()
+    connection = session.connection()
+    head = connection.exec_driver_sql(_LOCKED_HEAD, {"key": LOCK_KEY}).one()
     entry = _Entry(
         seq=(head.seq or 0) + 1,
         at=head.at,
@@ -121,7 +129,7 @@ def record(
         prev_hash=head.hash or GENESIS,
     )
     values = {name: getattr(entry, name) for name in FIELDS}
-    session.execute(sa.insert(_table).values(**values, hash=entry_hash(entry)))
+    connection.exec_driver_sql(_INSERT, {**values, "hash": entry_hash(entry)})
     return entry.seq
 
 

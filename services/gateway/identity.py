@@ -109,6 +109,13 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+_BY_TOKEN = (  # built once: every request asks it (``authenticate``)
+    sa.select(Token, User, sa.func.now())
+    .join(User, User.username == Token.username)
+    .where(Token.sha256 == sa.bindparam("sha256"))
+)
+
+
 def authenticate(session: Session, token: str) -> Principal:
     """The principal a bearer token stands for; raises :class:`Unauthenticated`.
 
@@ -116,11 +123,7 @@ def authenticate(session: Session, token: str) -> Principal:
     """
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         raise Unauthenticated("malformed")
-    found = session.execute(
-        sa.select(Token, User, sa.func.now())
-        .join(User, User.username == Token.username)
-        .where(Token.sha256 == token_hash(token))
-    ).one_or_none()
+    found = session.execute(_BY_TOKEN, {"sha256": token_hash(token)}).one_or_none()
     if found is None:
         raise Unauthenticated("unknown")
     record, user, now = found

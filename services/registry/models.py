@@ -72,11 +72,16 @@ class ImportProblem(Base):
 
 class Household(Base):
     __tablename__ = "households"
+    __table_args__ = (  # the search: in id order within an area; a desa + status page (0003)
+        sa.Index("households_walk", "id", postgresql_include=["desa_code", "kecamatan_code"]),
+        sa.Index("households_place", "desa_code", "status", "id"),
+        sa.Index("households_no_kk_id", "no_kk", "id"),  # an import's match by No. KK (0004)
+    )
     id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
     correlation_id: Mapped[str] = mapped_column(
         UUID(as_uuid=False), server_default=sa.text("gen_random_uuid()")
     )
-    no_kk: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)
+    no_kk: Mapped[int | None] = mapped_column(sa.BigInteger)
     head_nik: Mapped[int | None] = mapped_column(sa.BigInteger)
     kecamatan_code: Mapped[str | None] = mapped_column(sa.Text)
     desa_code: Mapped[str | None] = mapped_column(sa.Text)
@@ -106,8 +111,17 @@ class Household(Base):
 
 class Person(Base):
     __tablename__ = "people"
+    __table_args__ = (  # the search by a name, tolerant of spelling (0003)
+        sa.Index(
+            "people_nama_trgm",
+            "nama",
+            postgresql_using="gin",
+            postgresql_ops={"nama": "gin_trgm_ops"},
+        ),
+        sa.Index("people_household", "household_id", postgresql_include=["nama"]),
+    )
     nik: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
-    household_id: Mapped[int] = mapped_column(sa.BigInteger, index=True)
+    household_id: Mapped[int] = mapped_column(sa.BigInteger)
     nama: Mapped[str] = mapped_column(sa.Text)
     jenis_kelamin: Mapped[str | None] = mapped_column(sa.CHAR(1))
     tanggal_lahir: Mapped[date | None] = mapped_column(sa.Date)
@@ -132,6 +146,7 @@ class KkMembership(Base):
     """Past No. KK memberships (the current one is on ``people``): dated history."""
 
     __tablename__ = "kk_history"
+    __table_args__ = (sa.Index("kk_history_no_kk", "no_kk"),)  # the search by a past No. KK
     id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
     nik: Mapped[int] = mapped_column(sa.BigInteger, index=True)
     no_kk: Mapped[int | None] = mapped_column(sa.BigInteger)

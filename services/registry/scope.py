@@ -69,11 +69,11 @@ def where(scope: Scope | None, alias: str = "h") -> tuple[str, dict[str, list[st
     condition for ``sa.text`` and its parameters. A NULL code is never in an area."""
     if scope is None:
         return "true", {}
-    return (
-        f"({alias}.desa_code = ANY(CAST(:scope_desa AS text[])) "
-        f"OR {alias}.kecamatan_code = ANY(CAST(:scope_kecamatan AS text[])))",
-        {
-            "scope_desa": sorted(scope.desa_codes),
-            "scope_kecamatan": sorted(scope.kecamatan_codes),
-        },
-    )
+    parts, values = [], {}
+    if scope.desa_codes:  # only the half that can hold: an empty ANY spoils the planner's guess
+        parts.append(f"{alias}.desa_code = ANY(CAST(:scope_desa AS text[]))")
+        values["scope_desa"] = sorted(scope.desa_codes)
+    if scope.kecamatan_codes:
+        parts.append(f"{alias}.kecamatan_code = ANY(CAST(:scope_kecamatan AS text[]))")
+        values["scope_kecamatan"] = sorted(scope.kecamatan_codes)
+    return (f"({' OR '.join(parts)})" if parts else "false"), values

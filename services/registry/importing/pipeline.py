@@ -15,6 +15,9 @@ Runs outside the eventlet hub (COPY cannot run on a green connection): the CLI, 
 Speed (a million rows in ~17 s on two cores, issue 2): the checks run in parallel workers over
 unlogged work tables (``_work_table``), and a first import into an empty registry builds the
 indexes after the rows (``_bulk_load``). ``SIPMAS_PROFILE=1`` logs each statement's time.
+A re-import into a full registry costs what its file costs: the registry's rows are reached by
+index for a file small beside it (``_small_file``), the differences are joined per household
+rather than looked up per row, and households and people with nothing new are not rewritten.
 """
 
 from __future__ import annotations
@@ -51,6 +54,12 @@ log = logging.getLogger(__name__)
 EXCHANGE = "registry.events"
 PROFILE = os.environ.get("SIPMAS_PROFILE", "")  # "1": statement times; "explain": plans
 BULK_LOAD_ROWS = 50_000  # rows from which an empty table is loaded first and indexed after
+BY_INDEX_SHARE = 0.03  # a file below this share of the registry's people probes its NIK index
+# what person_diff compares of a known person, read once with the NIK lookup
+KNOWN_VALUES = (
+    "p.nama, p.jenis_kelamin, p.tanggal_lahir, p.hubungan, p.status_kawin, p.no_kk, p.pmks, "
+    "p.kk_since, p.provenance, p.batch_id AS person_batch, p.row_no AS person_row"
+)
 Progress = Callable[[str], None]
 
 
@@ -84,6 +93,7 @@ class Importer:
         self.progress = progress or (lambda _message: None)
         self.timings: dict[str, float] = {}
         self._work: dict[str, str] = {}  # the work tables of the import: name → table
+        self._small: bool | None = None  # the file is small beside the registry: _small_file
         self._tune_session()
 
     def _tune_session(self) -> None:
@@ -163,7 +173,7 @@ class Importer:
         present = {c for c in shape.fields if c in FIELDS}
         headers = dict(zip(shape.fields, shape.header, strict=True))
         self._temp_view("raw", f"raw_rows.b{batch_id}")
-        self._work = {}
+        self._work, self._small = {}, None
         with self._step("lookups"), self._parallel():
             self._analyze_raw(batch_id, present)
             self._place_lookup(batch_id, present)
@@ -196,7 +206,8 @@ class Importer:
             self._merge_households(batch_id, fmt.code)
         with self._step("events"), self._bulk_load("outbox", households):
             self._emit_household_events(batch_id, fmt.code, present)
-        self._count(summary, broken)
+        with self._step("count"):
+            self._count(summary, broken)
         self._exec("DROP VIEW " + ", ".join(f"pg_temp.{v}" for v in ("raw", *self._work)))
         self._exec("DROP TABLE " + ", ".join(self._work.values()))
         return summary
@@ -226,6 +237,37 @@ class Importer:
         self._exec("SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0.001")
         yield
         self._exec("RESET parallel_setup_cost; RESET parallel_tuple_cost")
+
+    def _small_file(self) -> bool:
+        """Whether the file is small beside the registry (a district's monthly re-import into
+        a province's registry): then its known rows are found by one index probe each, so
+        the import costs what the file costs. The planner would rather read and hash every
+        person or household (its costs price a random page at four sequential ones), which
+        costs what the registry costs; for a file as large as the registry that is right."""
+        if self._small is not None:
+            return self._small
+        self.cur.execute(
+            "SELECT (SELECT count(*) FROM checked), (SELECT CASE WHEN reltuples >= 0 "
+            "THEN reltuples::bigint ELSE (SELECT count(*) FROM people) END "
+            "FROM pg_class WHERE oid = 'people'::regclass)"
+        )
+        rows, people = self.cur.fetchone()
+        self._small = rows < BY_INDEX_SHARE * people
+        return self._small
+
+    def _people_by_nik(self) -> str:
+        """SQL: checked rows ``c`` joined to the registry's ``people p`` by NIK (``OFFSET 0``
+        keeps the probing subquery from being flattened into a hash join)."""
+        if self._small_file():
+            return "CROSS JOIN LATERAL (SELECT * FROM people p WHERE p.nik = c.nik OFFSET 0) p"
+        return "JOIN people p ON p.nik = c.nik"
+
+    def _households_by_id(self, key: str) -> str:
+        """SQL: the join to the registry's ``households h`` whose id is ``key`` (probed by
+        primary key for a small file: see ``_small_file``)."""
+        if self._small_file():
+            return f"CROSS JOIN LATERAL (SELECT * FROM households h WHERE h.id = {key} OFFSET 0) h"
+        return f"JOIN households h ON h.id = {key}"
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -381,12 +423,13 @@ class Importer:
             """
         )
         self._exec(
-            """
+            f"""
             CREATE TEMP TABLE known ON COMMIT DROP AS
-            SELECT c.row_no, c.hh_key, p.nik, p.household_id
-            FROM checked c JOIN people p ON p.nik = c.nik WHERE c.errors = '{}'
+            SELECT c.row_no, c.hh_key, p.nik, p.household_id, {KNOWN_VALUES}
+            FROM checked c {self._people_by_nik()} WHERE c.errors = '{{}}'
             """
         )
+        self._exec("ANALYZE known (row_no, hh_key, nik, household_id)")
         self._work_table(
             batch_id,
             "hh",
@@ -402,10 +445,10 @@ class Importer:
               FROM (SELECT hh_key, household_id, count(*) AS n FROM known GROUP BY 1, 2) x
               ORDER BY hh_key, n DESC, household_id
             ) o ON o.hh_key = g.hh_key
-            LEFT JOIN (
-              SELECT DISTINCT ON (no_kk) no_kk, id FROM households
-              WHERE no_kk IS NOT NULL ORDER BY no_kk, id
-            ) k ON k.no_kk = g.kk
+            LEFT JOIN LATERAL (  -- one index probe per unmatched group, not every household
+              SELECT id FROM households WHERE no_kk = g.kk AND o.household_id IS NULL
+              ORDER BY id LIMIT 1
+            ) k ON true
             """,
         )
         self._exec(f"ANALYZE {self._work['hh']}")
@@ -417,6 +460,13 @@ class Importer:
 
     def _mark_new_sources(self, source: str) -> None:
         """Which matched households hear of this source for the first time (a merge)."""
+        if self._small_file():  # a probe of the primary key per matched household
+            self._exec(  # a scalar subquery: an EXISTS may be hashed over every household
+                f"UPDATE hh SET new_source = NOT (SELECT {checks.lit(source)} = ANY(h.sources) "
+                "FROM households h WHERE h.id = hh.household_id) "
+                "WHERE hh.matched_by IS NOT NULL"
+            )
+            return
         self._exec(
             f"UPDATE hh SET new_source = NOT ({checks.lit(source)} = ANY(h.sources)) "
             "FROM households h WHERE h.id = hh.household_id AND hh.matched_by IS NOT NULL"
@@ -522,12 +572,12 @@ class Importer:
             CREATE TEMP TABLE person_diff ON COMMIT DROP AS
             SELECT c.row_no, p.nik, hh.household_id AS new_household,
                    p.household_id AS old_household, f.field, f.old_value, f.new_value,
-                   coalesce((p.provenance -> f.field ->> 'batch')::int, p.batch_id) AS old_batch,
-                   coalesce((p.provenance -> f.field ->> 'row')::int, p.row_no) AS old_row
-            FROM known k
-            JOIN checked c ON c.row_no = k.row_no
+                   coalesce((p.provenance -> f.field ->> 'batch')::int, p.person_batch)
+                     AS old_batch,
+                   coalesce((p.provenance -> f.field ->> 'row')::int, p.person_row) AS old_row
+            FROM known p  -- the known person's values, as the NIK lookup read them
+            JOIN checked c ON c.row_no = p.row_no
             JOIN hh ON hh.hh_key = c.hh_key
-            JOIN people p ON p.nik = k.nik
             CROSS JOIN LATERAL (VALUES
               ('nama', p.nama, c.nama),
               ('jenis_kelamin', p.jenis_kelamin, c.jenis_kelamin),
@@ -541,8 +591,14 @@ class Importer:
             ) f(field, old_value, new_value)
             WHERE f.new_value IS NOT NULL
               AND upper(f.new_value) IS DISTINCT FROM upper(f.old_value)
+              -- most people come again as they are: skip them before comparing field by field
+              AND NOT ((c.nama, c.jenis_kelamin, c.tanggal_lahir, c.hubungan, c.status_kawin,
+                        c.no_kk) IS NOT DISTINCT FROM (p.nama, p.jenis_kelamin,
+                        p.tanggal_lahir, p.hubungan, p.status_kawin, p.no_kk)
+                       AND coalesce(c.pmks, '{}') <@ p.pmks)
             """
         )
+        self._exec("ANALYZE person_diff")
         self._exec(
             f"""
             INSERT INTO conflicts (household_id, nik, field, kept_value, kept_batch, kept_row,
@@ -585,6 +641,9 @@ class Importer:
                      jsonb_object_agg(field, jsonb_build_object('batch', {batch_id}, 'row', row_no))
                        FILTER (WHERE old_value IS NULL OR field IN ('no_kk', 'pmks')) AS filled
               FROM person_diff GROUP BY nik, row_no, new_household
+              -- a person whose differences are all conflicts keeps every value: not rewritten
+              HAVING bool_or(old_value IS NULL OR field IN ('no_kk', 'pmks')
+                             OR new_household <> old_household)
             ) d JOIN checked c ON c.row_no = d.row_no
             WHERE p.nik = d.nik
             """
@@ -596,7 +655,8 @@ class Importer:
             """
             CREATE TEMP TABLE household_diff ON COMMIT DROP AS
             SELECT hh.household_id, c.row_no, f.field, f.old_value, f.new_value,
-                   coalesce((h.provenance -> f.field ->> 'batch')::int, h.batch_id) AS old_batch,
+                   coalesce((h.provenance -> f.field ->> 'batch')::int, h.batch_id)
+                     AS old_batch,
                    coalesce((h.provenance -> f.field ->> 'row')::int, h.row_no) AS old_row
             FROM hh JOIN heads c ON c.row_no = hh.head_row
             JOIN households h ON h.id = hh.household_id
@@ -609,6 +669,7 @@ class Importer:
               AND upper(f.new_value) IS DISTINCT FROM upper(f.old_value)
             """
         )
+        self._exec("ANALYZE household_diff")
         self._exec(
             f"""
             INSERT INTO conflicts (household_id, field, kept_value, kept_batch, kept_row,
@@ -622,26 +683,43 @@ class Importer:
                               AND x.other_value = d.new_value)
             """
         )
+        self._update_households(batch_id, source)
+
+    def _update_households(self, batch_id: int, source: str) -> None:
+        """The matched households' filled values, No. KK, indicators and sources; only those
+        it changes are written (a monthly file repeats most households as they are)."""
         self._exec(
             f"""
-            UPDATE households h SET
-              desil = coalesce(h.desil, c.desil),
-              desa_code = coalesce(h.desa_code, c.desa_code),
-              kecamatan_code = coalesce(h.kecamatan_code, c.kecamatan_code),
-              alamat = coalesce(h.alamat, c.alamat),
-              no_kk = CASE WHEN c.hubungan = 'kepala' AND c.no_kk IS NOT NULL THEN c.no_kk
-                           ELSE h.no_kk END,
-              indicators = {indicators("c")} || h.indicators,
-              sources = CASE WHEN {checks.lit(source)} = ANY(h.sources) THEN h.sources
-                             ELSE h.sources || {checks.lit(source)}::text END,
-              provenance = h.provenance || coalesce((
-                SELECT jsonb_object_agg(d.field, jsonb_build_object('batch', {batch_id},
-                                                                   'row', d.row_no))
-                FROM household_diff d WHERE d.household_id = h.id AND d.old_value IS NULL
-              ), '{{}}'),
+            UPDATE households h SET desil = n.desil, desa_code = n.desa_code,
+              kecamatan_code = n.kecamatan_code, alamat = n.alamat, no_kk = n.no_kk,
+              indicators = n.indicators, sources = n.sources, provenance = n.provenance,
               updated_at = now()
-            FROM hh JOIN heads c ON c.row_no = hh.head_row
-            WHERE hh.matched_by IS NOT NULL AND h.id = hh.household_id
+            FROM (
+              SELECT h.id,
+                coalesce(h.desil, c.desil) AS desil,
+                coalesce(h.desa_code, c.desa_code) AS desa_code,
+                coalesce(h.kecamatan_code, c.kecamatan_code) AS kecamatan_code,
+                coalesce(h.alamat, c.alamat) AS alamat,
+                CASE WHEN c.hubungan = 'kepala' AND c.no_kk IS NOT NULL THEN c.no_kk
+                     ELSE h.no_kk END AS no_kk,
+                {indicators("c")} || h.indicators AS indicators,
+                CASE WHEN {checks.lit(source)} = ANY(h.sources) THEN h.sources
+                     ELSE h.sources || {checks.lit(source)}::text END AS sources,
+                h.provenance || coalesce(f.filled, '{{}}') AS provenance
+              FROM hh JOIN heads c ON c.row_no = hh.head_row
+              JOIN households h ON h.id = hh.household_id
+              LEFT JOIN (
+                SELECT household_id, jsonb_object_agg(field, jsonb_build_object(
+                         'batch', {batch_id}, 'row', row_no)) AS filled
+                FROM household_diff WHERE old_value IS NULL GROUP BY household_id
+              ) f ON f.household_id = hh.household_id
+              WHERE hh.matched_by IS NOT NULL
+            ) n
+            WHERE h.id = n.id
+              AND (h.desil, h.desa_code, h.kecamatan_code, h.alamat, h.no_kk, h.indicators,
+                   h.sources, h.provenance)
+                IS DISTINCT FROM (n.desil, n.desa_code, n.kecamatan_code, n.alamat, n.no_kk,
+                                  n.indicators, n.sources, n.provenance)
             """
         )
 
@@ -680,37 +758,43 @@ class Importer:
             ) e
             """
         )
+        self._emit_merged(batch_id, source)
+
+    def _emit_merged(self, batch_id: int, source: str) -> None:
+        """One ``household_merged`` per matched household that gained members or changed.
+
+        The differences are gathered per household once, then joined: a lookup per household
+        into the differences made this quadratic in the file's changes."""
         merged = _envelope_sql("household_merged")
-        self._exec(
-            f"""
+        sql = f"""
             INSERT INTO outbox (event_id, exchange, routing_key, body)
             SELECT e.id, '{EXCHANGE}', 'household_merged', {merged}
             FROM (SELECT gen_random_uuid() AS id, h.correlation_id, jsonb_build_object(
                 'household_id', h.id, 'source', {checks.lit(source)}, 'batch_id', {batch_id},
                 'matched_by', m.matched_by, 'new_members', m.new_members,
-                'conflicts', m.conflicts) AS data
+                'conflicts', coalesce(d.conflicts, '[]')) AS data
             FROM (
-              SELECT hh.household_id, hh.matched_by, count(c.row_no) FILTER (
-                       WHERE k.row_no IS NULL AND c.errors = '{{}}') AS new_members,
-                     (SELECT coalesce(jsonb_agg(DISTINCT x.field), '[]') FROM (
-                        SELECT field FROM person_diff pd WHERE pd.new_household = hh.household_id
-                          AND pd.old_value IS NOT NULL AND pd.field NOT IN ('no_kk', 'pmks')
-                        UNION SELECT field FROM household_diff hd
-                        WHERE hd.household_id = hh.household_id AND hd.old_value IS NOT NULL
-                          AND hd.field <> 'alamat') x) AS conflicts,
-                     hh.new_source OR EXISTS (SELECT 1 FROM person_diff pd
-                                              WHERE pd.new_household = hh.household_id)
-                       OR EXISTS (SELECT 1 FROM household_diff hd
-                                  WHERE hd.household_id = hh.household_id) AS changed
+              SELECT hh.household_id, hh.matched_by, hh.new_source, count(c.row_no) FILTER (
+                       WHERE k.row_no IS NULL AND c.errors = '{{}}') AS new_members
               FROM hh JOIN checked c ON c.hh_key = hh.hh_key
               LEFT JOIN known k ON k.row_no = c.row_no
               WHERE hh.matched_by IS NOT NULL
               GROUP BY hh.household_id, hh.matched_by, hh.hh_key, hh.new_source
             ) m
-            JOIN households h ON h.id = m.household_id
-            WHERE m.new_members > 0 OR m.changed) e
+            LEFT JOIN (
+              SELECT household_id, jsonb_agg(DISTINCT field) FILTER (WHERE conflict) AS conflicts
+              FROM (SELECT new_household, field,
+                           old_value IS NOT NULL AND field NOT IN ('no_kk', 'pmks')
+                    FROM person_diff
+                    UNION ALL SELECT household_id, field,
+                                     old_value IS NOT NULL AND field <> 'alamat'
+                    FROM household_diff) x(household_id, field, conflict)
+              GROUP BY household_id
+            ) d ON d.household_id = m.household_id
+            {self._households_by_id("m.household_id")}
+            WHERE m.new_members > 0 OR m.new_source OR d.household_id IS NOT NULL) e
             """
-        )
+        self._exec(sql)
 
     # -- counting and the batch row --------------------------------------------------------------
 
@@ -720,16 +804,18 @@ class Importer:
             "count(*) FILTER (WHERE warnings <> '{}') FROM checked"
         )
         total, rejected, warned = self.cur.fetchone()
-        # the known people's rows (all without errors), from the side of the few
+        # the known people's rows (all without errors); a row is merged when it changed its
+        # person, or it is the head row of a household it changed (joined, not looked up per
+        # row: that was quadratic in the file's changes)
         self.cur.execute(
             """
             SELECT count(*),
-                   count(*) FILTER (WHERE
-                       EXISTS (SELECT 1 FROM person_diff d WHERE d.row_no = c.row_no)
-                       OR (c.row_no = hh.head_row AND (hh.new_source OR EXISTS (
-                           SELECT 1 FROM household_diff d WHERE d.row_no = c.row_no))))
+                   count(*) FILTER (WHERE pd.row_no IS NOT NULL OR (c.row_no = hh.head_row
+                                    AND (hh.new_source OR hd.row_no IS NOT NULL)))
             FROM known k JOIN checked c ON c.row_no = k.row_no
             LEFT JOIN hh ON hh.hh_key = c.hh_key
+            LEFT JOIN (SELECT DISTINCT row_no FROM person_diff) pd ON pd.row_no = c.row_no
+            LEFT JOIN (SELECT DISTINCT row_no FROM household_diff) hd ON hd.row_no = c.row_no
             """
         )
         known, merged = self.cur.fetchone()
