@@ -82,7 +82,9 @@ BROKER_HEADERS = ("x-death", "x-first-death-", "x-last-death-")  # added by dead
 
 CONFIRM_TIMEOUT = 10.0
 MAX_ERROR_MESSAGE = 1000
-_SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
+# sixteen digits on their own; not inside a hex token (a request id, a uuid's hex: 1 in 100 holds
+# sixteen digits in a row, and masking them would cut the id the logs are correlated by)
+_SIXTEEN_DIGITS = re.compile(r"(?<![0-9a-f])\d{16}(?![0-9a-f])")
 
 
 def retry_delay_ms(attempt: int) -> int:

@@ -140,6 +140,8 @@ from tests.gateway.support_http import (  # noqa: E402, F401
     gateway_env,
     http_stores,
     people,
+    shared_stores,
+    shared_system,
     system,
 )
 from tests.referral.conftest import referral_db  # noqa: E402, F401

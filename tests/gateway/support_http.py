@@ -4,6 +4,11 @@ and small helpers that walk a household through the API (register, visit, decide
 
 Two areas: A = Sangatta Utara (kecamatan 64.08.04, desa 64.08.04.2001), where the scoped users
 work, and B = Muara Ancalong (64.08.01, desa 64.08.01.2001), outside their scope.
+
+The services start once for the whole package (``shared_system``, ~20 s): each module gets a
+view of it (``system``: its logs from the module's start; a gateway of its own when the module
+sets ``gateway_env``) and users of its own (``people``: usernames unique per module), so no
+module depends on what another left behind.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -26,6 +31,7 @@ import requests
 import sqlalchemy as sa
 
 from services.gateway import identity
+from services.gateway.models import User
 from sipmas import db, nik
 from tests.support import services
 from tests.verification.conftest import poor_answers
@@ -77,31 +83,68 @@ def wait_until(probe: Callable[[], Any], timeout: float = 30.0, every: float = 0
 
 # --- the system ---------------------------------------------------------------------------------
 
+DEFAULT_GATEWAY_ENV = {"SIPMAS_GATEWAY_RATE_PER_MINUTE": "100000"}
+_gateways = itertools.count(1)
+
 
 @dataclass
 class System:
+    """The running system as one module sees it: its gateway's URL and the services' logs from
+    the module's start on (``since``: the byte offset of each log then)."""
+
     url: str
     logs: Path
+    since: dict[str, int] = field(default_factory=dict)
+    gateway_log: str = "gateway"  # the file stem of this view's gateway log
 
     def log(self, name: str) -> str:
-        return (self.logs / f"{name}.log").read_text(errors="replace")
+        stem = self.gateway_log if name == "gateway" else name
+        with open(self.logs / f"{stem}.log", "rb") as log:
+            log.seek(self.since.get(stem, 0))
+            return log.read().decode(errors="replace")
+
+    def view(self, url: str | None = None, gateway_log: str | None = None) -> System:
+        """This system from now on (another gateway's ``url`` and log if given)."""
+        since = {path.stem: path.stat().st_size for path in self.logs.glob("*.log")}
+        return System(url or self.url, self.logs, since, gateway_log or self.gateway_log)
 
 
-@pytest.fixture(scope="module")
-def http_stores(tmp_path_factory) -> Iterator[dict[str, str]]:
-    """Evidence and upload stores the test and the services share."""
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """``values`` in this process's environment (the services started meanwhile inherit them)."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture(scope="package")
+def shared_stores(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """Evidence and upload stores the tests and the shared services use."""
     stores = {
         "SIPMAS_EVIDENCE_ROOT": str(tmp_path_factory.mktemp("evidence")),
         "SIPMAS_UPLOAD_ROOT": str(tmp_path_factory.mktemp("uploads")),
     }
-    previous = {name: os.environ.get(name) for name in stores}
-    os.environ.update(stores)
-    yield stores
-    for name, value in previous.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+    with _environment(stores):
+        yield stores
+
+
+@pytest.fixture(scope="module")
+def http_stores(shared_stores, gateway_env, tmp_path_factory) -> Iterator[dict[str, str]]:
+    """The module's stores: the shared ones, but an upload store of its own for a module that
+    runs its own gateway, so that what it finds there is what it uploaded."""
+    if gateway_env == DEFAULT_GATEWAY_ENV:
+        yield shared_stores
+        return
+    own = {**shared_stores, "SIPMAS_UPLOAD_ROOT": str(tmp_path_factory.mktemp("uploads"))}
+    with _environment(own):
+        yield own
 
 
 def empty_databases(gateway_engine) -> None:
@@ -120,29 +163,53 @@ def empty_databases(gateway_engine) -> None:
         conn.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
 
 
-def start_system(amqp_uri: str, logs: Path, stack: ExitStack, **gateway_env: str) -> System:
-    """Every service in its own process; the gateway last, on a free port."""
+def start_system(
+    amqp_uri: str,
+    logs: Path,
+    stack: ExitStack,
+    channels: dict[str, str] | None = None,
+    **gateway_env: str,
+) -> System:
+    """Every service in its own process; the gateway last, on a free port. Notifications send
+    to ``channels`` (``SIPMAS_SMTP_PORT``, ``SIPMAS_SMS_GATEWAY_URL``; by default an SMTP port
+    nobody listens on, where deliveries just wait)."""
     quiet = {
         "SIPMAS_TIMER_VERIFICATION_SWEEP_SECONDS": "3600",
         "SIPMAS_TIMER_REFERRAL_ESCALATION_SECONDS": "3600",
         "SIPMAS_TIMER_NOTIFICATIONS_DIGEST_SECONDS": "3600",
-        "SIPMAS_SMTP_PORT": str(free_port()),  # nobody listens: deliveries just wait
+        "SIPMAS_SMTP_PORT": str(free_port()),
+        **(channels or {}),
     }
-    for name in ("registry", "verification", "referral", "notifications"):
-        stack.enter_context(services.running(name, amqp_uri, logs / f"{name}.log", **quiet))
+    names = ("registry", "verification", "referral", "notifications")
+    processes = {
+        name: stack.enter_context(services.started(name, amqp_uri, logs / f"{name}.log", **quiet))
+        for name in names
+    }
+    for name, process in processes.items():  # they boot in parallel
+        services.wait_ready(name, amqp_uri, process, logs / f"{name}.log")
+    system = start_gateway(amqp_uri, logs, stack, **gateway_env)
+    stack.callback(services.stop_together, list(processes.values()))  # first on exit
+    return system
+
+
+def start_gateway(
+    amqp_uri: str, logs: Path, stack: ExitStack, log_name: str = "gateway", **env: str
+) -> System:
+    """A gateway process on a free port (another one beside a running system, if there is
+    one), answering before this returns; its log is ``<logs>/<log_name>.log``."""
     port = free_port()
     stack.enter_context(
         services.running(
             "gateway",
             amqp_uri,
-            logs / "gateway.log",
+            logs / f"{log_name}.log",
             WEB_SERVER_ADDRESS=f"127.0.0.1:{port}",
-            **gateway_env,
+            **env,
         )
     )
     url = f"http://127.0.0.1:{port}"
     wait_until(lambda: _answers(url), timeout=20)
-    return System(url, logs)
+    return System(url, logs, gateway_log=log_name)
 
 
 def _answers(url: str) -> bool:
@@ -154,27 +221,48 @@ def _answers(url: str) -> bool:
 
 @pytest.fixture(scope="module")
 def gateway_env() -> dict[str, str]:
-    """The gateway's own settings for a test module (override the fixture to change them)."""
-    return {"SIPMAS_GATEWAY_RATE_PER_MINUTE": "100000"}
+    """The gateway's own settings for a test module (override the fixture to change them: the
+    module then gets a gateway of its own beside the shared system)."""
+    return dict(DEFAULT_GATEWAY_ENV)
 
 
-@pytest.fixture(scope="module")
-def system(
-    gateway_env,
+@pytest.fixture(scope="package")
+def shared_system(
     gateway_db,
     registry_db,
     verification_db,
     referral_db,
     notifications_db,
     amqp_uri,
-    http_stores,
+    shared_stores,
+    smtp_server,
+    http_server,
     tmp_path_factory,
 ) -> Iterator[System]:
-    """Empty databases and every service running, for one test module."""
+    """Empty databases and every service running, once for the package (torn down after its
+    last module, before other packages start services of their own). Mail and SMS go to the
+    session's servers, so a test that waits for one (``smtp``, ``http``) sees it."""
     empty_databases(gateway_db)
     logs = tmp_path_factory.mktemp("logs")
+    channels = {
+        "SIPMAS_SMTP_PORT": str(smtp_server[1]),
+        "SIPMAS_SMS_GATEWAY_URL": f"http://127.0.0.1:{http_server[1]}/sms",
+    }
     with ExitStack() as stack:
-        yield start_system(amqp_uri, logs, stack, **gateway_env)
+        yield start_system(amqp_uri, logs, stack, channels, **DEFAULT_GATEWAY_ENV)
+
+
+@pytest.fixture(scope="module")
+def system(shared_system: System, gateway_env, http_stores, amqp_uri) -> Iterator[System]:
+    """The shared system as this module sees it; with a gateway of its own when the module's
+    ``gateway_env`` differs from the default."""
+    if gateway_env == DEFAULT_GATEWAY_ENV:
+        yield shared_system.view()
+        return
+    with ExitStack() as stack:
+        name = f"gateway-{next(_gateways)}"
+        own = start_gateway(amqp_uri, shared_system.logs, stack, name, **http_stores, **gateway_env)
+        yield shared_system.view(own.url, name)
 
 
 # --- users and their clients --------------------------------------------------------------------
@@ -220,43 +308,73 @@ USERS: dict[str, dict[str, Any]] = {
 }
 
 
+_modules = itertools.count(1)
+
+
 @dataclass
 class People:
     url: str
     tokens: dict[str, str]
     clients: dict[str, Client] = field(default_factory=dict)
+    prefix: str = "u-"
 
     def __getitem__(self, name: str) -> Client:
         if name not in self.clients:
             self.clients[name] = Client(self.url, self.tokens[name])
         return self.clients[name]
 
+    def username(self, name: str) -> str:
+        return f"{self.prefix}{name}"
 
-def make_people(system: System, users: dict[str, dict[str, Any]] = USERS) -> People:
-    """Users of every role with a token each; waits until verification knows its staff."""
+
+def make_people(
+    system: System, users: dict[str, dict[str, Any]] = USERS, prefix: str = "u-"
+) -> People:
+    """Users of every role (``<prefix><name>``) with a token each; waits until verification
+    knows its staff."""
     tokens = {}
     with db.session_scope("gateway") as session:
         for username, fields in users.items():
-            identity.create_user(session, {"username": f"u-{username}", **fields}, "test")
+            identity.create_user(session, {"username": f"{prefix}{username}", **fields}, "test")
         session.flush()
         for username in users:
-            tokens[username] = identity.issue_token(session, f"u-{username}", "test").token
-    staff = [f"u-{u}" for u, f in users.items() if f["role"] in ("verifier", "supervisor", "admin")]
+            tokens[username] = identity.issue_token(session, f"{prefix}{username}", "test").token
+    staff = [
+        f"{prefix}{u}" for u, f in users.items() if f["role"] in ("verifier", "supervisor", "admin")
+    ]
     wait_until(lambda: _staff_known(staff))
-    return People(system.url, tokens)
+    return People(system.url, tokens, prefix=prefix)
 
 
 def _staff_known(staff: list[str]) -> bool:
+    return _active_staff(staff) == len(staff)
+
+
+def _active_staff(staff: list[str]) -> int:
     with db.engine("verification").connect() as conn:
-        known = conn.execute(
+        return conn.execute(
             sa.text("SELECT count(*) FROM staff WHERE id = ANY(:ids) AND active"), {"ids": staff}
         ).scalar()
-    return known == len(staff)
+
+
+def retire(people: People, users: dict[str, dict[str, Any]] = USERS) -> None:
+    """Deactivate ``people`` and wait until verification no longer counts them as staff, so
+    that the next module's visits go to its own verifiers, as on a fresh system (visits are
+    balanced between the active verifiers of an area)."""
+    names = [people.username(name) for name in users]
+    with db.session_scope("gateway") as session:
+        for name in names:
+            if session.get(User, name) is not None:  # a module may have emptied the users
+                identity.deactivate_user(session, name, "test")
+    wait_until(lambda: _active_staff(names) == 0)
 
 
 @pytest.fixture(scope="module")
-def people(system: System) -> People:
-    return make_people(system)
+def people(system: System) -> Iterator[People]:
+    """The module's own users (``u<n>-<role>``), on the module's gateway; retired after it."""
+    crew = make_people(system, prefix=f"u{next(_modules)}-")
+    yield crew
+    retire(crew)
 
 
 # --- a household's way through the API ----------------------------------------------------------

@@ -116,7 +116,7 @@ def _ids(key: str, answer: dict, inner: str = "id") -> set:
 
 
 def me(w: World, role: str, where: str) -> Probe:
-    return Probe("GET", "/api/v1/me", check=lambda a: a["username"] == f"u-{role}")
+    return Probe("GET", "/api/v1/me", check=lambda a: a["username"] == w.people.username(role))
 
 
 def households_search(w: World, role: str, where: str) -> Probe:

@@ -188,14 +188,14 @@ def test_every_access_to_a_persons_data_is_audited_and_the_chain_verifies(
 
     read = entry(seen)
     assert (read.actor, read.role, read.action, read.outcome) == (
-        "u-operator",
+        people.username("operator"),
         "operator",
         "households.get",
         200,
     )
     assert list(read.household_ids) == [inside]
     assert entry(hidden).outcome == 404 and list(entry(hidden).household_ids) == [outside]
-    assert entry(denied).outcome == 403 and entry(denied).actor == "u-viewer"
+    assert entry(denied).outcome == 403 and entry(denied).actor == people.username("viewer")
     assert entry(report) is None  # aggregates are no one's data
     with db.session_scope("gateway") as session:
         verdict = audit.verify(session)

@@ -2,8 +2,9 @@
 ``sipmas users create`` becomes verification staff — who is then given a household's visit and
 emailed about it — and a notifications contact; deactivated, they are neither any more.
 
-Verification and notifications run as their containers run them; the gateway's outbox is
-published by its relay (``sipmas relay gateway``)."""
+Verification and notifications run as their containers run them (the package's shared system);
+the gateway's outbox is published by its relay (``sipmas relay gateway``) — and by the shared
+gateway's own relay: two relays share an outbox safely."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from sipmas import db, events
 from tests.gateway.conftest import DESA, KECAMATAN, sipmas
 from tests.integration.support_amqp import publish, wait_for
 
-running = pytest.mark.usefixtures("verification_service", "notifications_service")
+# The package's shared services (``system``), with verification's and notifications' data
+# emptied before each test.
+running = pytest.mark.usefixtures("system", "verification", "notifications")
 EMAIL = "siti@dinsos.example.id"
 
 

@@ -20,6 +20,15 @@ FAST_RETRIES = {"SIPMAS_CONSUMER_MAX_ATTEMPTS": "2", "SIPMAS_CONSUMER_RETRY_BASE
 @contextmanager
 def running(name: str, amqp_uri: str, log_path: Path, **env: str) -> Iterator[subprocess.Popen]:
     """Start service ``name`` and wait until it consumes its RPC queue; stop it on exit."""
+    with started(name, amqp_uri, log_path, **env) as process:
+        wait_ready(name, amqp_uri, process, log_path)
+        yield process
+
+
+@contextmanager
+def started(name: str, amqp_uri: str, log_path: Path, **env: str) -> Iterator[subprocess.Popen]:
+    """Start service ``name`` without waiting for it (start several, then ``wait_ready`` each:
+    they boot in parallel); stop it on exit."""
     topology.declare(amqp_uri)
     purge_queues(amqp_uri, name)  # events other tests left in this session's vhost
     log = open(log_path, "w")  # noqa: SIM115
@@ -32,10 +41,6 @@ def running(name: str, amqp_uri: str, log_path: Path, **env: str) -> Iterator[su
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_for(
-            lambda: consuming(amqp_uri, f"rpc-{name}") or process.poll() is not None, timeout=30
-        )
-        assert process.poll() is None, log_path.read_text()
         yield process
     finally:
         process.terminate()
@@ -44,6 +49,19 @@ def running(name: str, amqp_uri: str, log_path: Path, **env: str) -> Iterator[su
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def wait_ready(name: str, amqp_uri: str, process: subprocess.Popen, log_path: Path) -> None:
+    """Until service ``name`` consumes its RPC queue; fails with its log if it died."""
+    wait_for(lambda: consuming(amqp_uri, f"rpc-{name}") or process.poll() is not None, timeout=30)
+    assert process.poll() is None, log_path.read_text()
+
+
+def stop_together(processes: list[subprocess.Popen]) -> None:
+    """Ask every process to stop at once (each still waited for by its own ``started``)."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
 
 
 def consuming(amqp_uri: str, queue: str) -> bool:

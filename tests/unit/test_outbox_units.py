@@ -61,6 +61,13 @@ def test_scrub_masks_nik_shaped_numbers_only():
     )
 
 
+def test_scrub_leaves_hex_ids_whole():
+    request_id = "8381c0e9d4141234567890123a8c4318"  # sixteen digits inside a hex id
+    assert messaging.scrub(f"request {request_id} nik={6408041205900003}") == (
+        f"request {request_id} nik=6408********0003"
+    )
+
+
 def test_error_headers_carry_class_and_scrubbed_bounded_message():
     headers = messaging.error_headers(ValueError("NIK 6408041205900003 " + "x" * 2000))
     assert headers[messaging.ERROR_TYPE] == "builtins.ValueError"
