@@ -289,6 +289,8 @@ def settings_line(env: dict[str, str]) -> str:
         "SIPMAS_OUTBOX_BATCH": "500",
         "SIPMAS_MAX_WORKERS": "10",
         "SIPMAS_TIMER_NOTIFICATIONS_SEND_SECONDS": "2",
+        "SIPMAS_CONSUMER_BATCH": "50",
+        "SIPMAS_NOTIFY_SEND_BATCH": "20",
         "SIPMAS_NOTIFY_RATE_EMAIL_PER_MINUTE": "120",
         "SIPMAS_NOTIFY_RATE_WEBHOOK_PER_MINUTE": "600",
         "SIPMAS_LOG_LEVEL": "INFO",

@@ -6,6 +6,7 @@ another's tables. Migrations are alembic, one history per service, run outside e
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -17,10 +18,51 @@ from alembic.config import Config
 from nameko_sqlalchemy import Database as _NamekoDatabase
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from sipmas import settings
 
 ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+IDLE_PING_SECONDS = 1.0  # a pooled connection idle longer than this is pinged before use
+_CHECKED_IN = "sipmas.checked_in"
+
+
+def create_engine(url: str, **options: object) -> Engine:
+    """An engine with :data:`ENGINE_OPTIONS` that survives a database restart, pinging only
+    connections that sat idle (:func:`ping_when_idle`) instead of at every checkout: the
+    services' sessions, one per worker, where the ping cost more than some transactions."""
+    return ping_when_idle(
+        sa.create_engine(url, **{**ENGINE_OPTIONS, "pool_pre_ping": False, **options})
+    )
+
+
+def ping_when_idle(engine: Engine, idle: float = IDLE_PING_SECONDS) -> Engine:
+    """Ping a pooled connection before use only when it sat idle for ``idle`` seconds.
+
+    Why not ``pool_pre_ping``: it pings at EVERY checkout, one round trip per transaction,
+    which cost more than some of the transactions it guarded (a worker's inbox row). A
+    connection that was just used is alive; one that waited may have lost its server (a
+    restart), and a failed ping makes the pool open a new one. A disconnect that still slips
+    through invalidates the whole pool (SQLAlchemy), and the work is retried.
+    """
+
+    @sa.event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection: object, record: ConnectionPoolEntry) -> None:
+        record.info[_CHECKED_IN] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: object, record: ConnectionPoolEntry, proxy: object) -> None:
+        since = record.info.get(_CHECKED_IN)
+        if since is None or time.monotonic() - since < idle:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception:  # the server went away while the connection waited
+            alive = False
+        if not alive:
+            raise sa.exc.DisconnectionError("pooled connection lost while idle")
+
+    return engine
 
 
 class Database(_NamekoDatabase):
@@ -31,13 +73,15 @@ class Database(_NamekoDatabase):
         self.db_uri = settings.database_url(service)
         from nameko_sqlalchemy.database import Session as NamekoSession
 
-        self.engine = sa.create_engine(self.db_uri, **{**ENGINE_OPTIONS, **self.engine_options})
+        self.engine = create_engine(self.db_uri, **self.engine_options)  # pings when idle
         self.Session = sessionmaker(bind=self.engine, class_=NamekoSession, **self.session_options)
 
 
 @cache
 def engine(service: str) -> Engine:
-    """The process-wide engine of ``service``'s database (for the CLI, relays and tests)."""
+    """The process-wide engine of ``service``'s database (for the CLI, relays and tests). It
+    pings at every checkout (``pool_pre_ping``): tools drop and migrate databases, ending
+    connections that were in use a moment before."""
     return sa.create_engine(settings.database_url(service), **ENGINE_OPTIONS)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
@@ -388,21 +389,38 @@ def envelope(
     correlation_id: uuid.UUID | str | None = None,
     *,
     event_id: uuid.UUID | None = None,
-    occurred_at: datetime | None = None,
+    occurred_at: datetime | str | None = None,
 ) -> dict[str, Any]:
     """Build a validated event, ready to be written to the outbox (JSON-safe values)."""
-    producer, version, schema = _schema(event_type)
-    clean = schema().load(data)
-    body = {
-        "event_id": event_id or uuid.uuid4(),
+    producer, version, schema_class = _schema(event_type)
+    schema = instance(schema_class)
+    return {
+        "event_id": _uuid_text("event_id", event_id or uuid.uuid4()),
         "event_type": event_type,
         "schema_version": version,
-        "occurred_at": occurred_at or datetime.now(UTC),
+        "occurred_at": _moment_text(occurred_at or datetime.now(UTC)),
         "producer": producer,
-        "correlation_id": correlation_id or uuid.uuid4(),
-        "data": schema().dump(clean),
+        "correlation_id": _uuid_text("correlation_id", correlation_id or uuid.uuid4()),
+        "data": schema.dump(schema.load(data)),
     }
-    return Envelope().dump(Envelope().load(Envelope().dump(body)))
+
+
+def _uuid_text(name: str, value: uuid.UUID | str) -> str:
+    """What :class:`Envelope` makes of a UUID, without a schema pass (one per event is costly)."""
+    try:
+        return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+    except ValueError:
+        raise ValidationError({name: ["Not a valid UUID."]}) from None
+
+
+def _moment_text(value: datetime | str) -> str:
+    """An aware ISO timestamp, naive ones taken as UTC (``Envelope.occurred_at``)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValidationError({"occurred_at": ["Not a valid datetime."]}) from None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
 
 
 def validate_event(body: dict[str, Any]) -> dict[str, Any]:
@@ -410,10 +428,18 @@ def validate_event(body: dict[str, Any]) -> dict[str, Any]:
 
     Raises :class:`marshmallow.ValidationError` naming the offending fields.
     """
-    loaded = Envelope().load(body)
+    loaded = instance(Envelope).load(body)
     _, _, schema = _schema(loaded["event_type"])
-    loaded["data"] = schema().load(loaded["data"])
+    loaded["data"] = instance(schema).load(loaded["data"])
     return loaded
+
+
+@cache
+def instance(schema: type[Schema]) -> Schema:
+    """One shared instance per schema class: building one deep-copies every field (and the
+    validators' lists of codes), which cost more than the load itself. Instances keep no state
+    between calls, so sharing them is safe."""
+    return schema()
 
 
 def _schema(event_type: str) -> tuple[str, int, type[Schema]]:

@@ -45,6 +45,7 @@ import amqp
 import sqlalchemy as sa
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.orm import Session
 
@@ -79,10 +80,32 @@ MAX_BACKOFF = 30.0
 FAULT_EXIT_CODE = 17  # exit status of an injected relay crash
 UNROUTABLE_SAMPLE = 3  # event ids named per unroutable event type and batch
 
-_INSERT = sa.text(
-    "INSERT INTO outbox (event_id, exchange, routing_key, body) "
-    "VALUES (CAST(:event_id AS uuid), :exchange, :routing_key, CAST(:body AS jsonb))"
+
+class _Cast(sa.types.TypeDecorator):
+    """Text bound as ``CAST(:value AS <type>)``: the body is JSON text already, and a uuid
+    arrives as text; PostgreSQL converts them, Python does not parse them again."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def __init__(self, target: sa.types.TypeEngine) -> None:
+        super().__init__()
+        self.target = target
+
+    def bind_expression(self, bindvalue: Any) -> Any:
+        return sa.cast(bindvalue, self.target)
+
+
+_TABLE = sa.table(
+    "outbox",
+    sa.column("event_id", _Cast(sa.Uuid())),
+    sa.column("exchange", sa.Text()),
+    sa.column("routing_key", sa.Text()),
+    sa.column("body", _Cast(JSONB())),
 )
+# One statement for any number of rows (SQLAlchemy's "insertmanyvalues"): a text() INSERT
+# executed with many rows is one round trip per row with psycopg2.
+_INSERT = sa.insert(_TABLE)
 _INBOX = sa.text(
     "INSERT INTO inbox (consumer, event_id) VALUES (:consumer, CAST(:event_id AS uuid)) "
     "ON CONFLICT DO NOTHING"
@@ -110,16 +133,81 @@ def add(session: Executor, envelope: Mapping[str, Any] | Iterable[Mapping[str, A
 
 
 def add_many(session: Executor, envelopes: Iterable[Mapping[str, Any]]) -> None:
-    """Write events built by :func:`sipmas.events.envelope` into the outbox, in one statement."""
-    rows = [_outbox_row(envelope) for envelope in envelopes]
-    if rows:
-        session.execute(_INSERT, rows)
+    """Write events built by :func:`sipmas.events.envelope` into the outbox, in the caller's
+    transaction (see :func:`_write`)."""
+    _write(session, [_outbox_row(envelope) for envelope in envelopes])
 
 
 def add_routed(session: Executor, envelope: Mapping[str, Any], exchange: str, key: str) -> None:
     """Write one event bound for another exchange than its producer's (a partners' contract,
     such as ``sipmas.opd``), with its own routing key, in the caller's transaction."""
-    session.execute(_INSERT, [_outbox_row(envelope, exchange, key)])
+    _write(session, [_outbox_row(envelope, exchange, key)])
+
+
+PENDING = "sipmas.outbox.pending"  # Session.info key: rows written when the session commits
+
+
+def _write(session: Executor, rows: list[dict[str, str]]) -> None:
+    """On a Core connection, insert now. On an ORM session, keep the rows until it commits
+    (or :func:`flush`): a use case that adds events one by one then costs one statement, and
+    its ORM changes are not flushed piecemeal before each event. A rollback drops them."""
+    if not rows:
+        return
+    _written.rows = written() + len(rows)
+    if isinstance(session, Session):
+        session.info.setdefault(PENDING, []).extend(rows)
+    else:
+        session.execute(_INSERT, rows)
+
+
+def flush(session: Session) -> None:
+    """Insert the rows this session is keeping for its commit now (to read them back)."""
+    rows = session.info.pop(PENDING, None)
+    if rows:
+        session.execute(_INSERT, rows)
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    flush(session)
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _before_reading_the_outbox(state: Any) -> None:
+    """A statement of the same session that names the outbox sees the rows kept for it."""
+    session = state.session
+    if PENDING in session.info and _names_outbox(state.statement):
+        flush(session)
+
+
+def _names_outbox(statement: Any) -> bool:
+    """Textual SQL naming the outbox, or a statement on its table (the ORM's selects of
+    mapped classes never read it, and looking into each one cost more than it saved)."""
+    if isinstance(statement, sa.TextClause):
+        return "outbox" in statement.text.lower()
+    return getattr(getattr(statement, "table", None), "name", None) == "outbox"
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: Any) -> None:
+    """The session's transaction is over (committed, rolled back or closed): nothing is kept."""
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
+
+
+# Rows this thread (a green thread under nameko: one per worker) wrote through the functions
+# above. Use cases call ``outbox.add`` directly, not ``self.outbox``: :class:`Outbox` reads this
+# when a worker ends to wake its relay, instead of leaving the rows to the next poll.
+_written = threading.local()
+
+
+def written() -> int:
+    """Outbox rows written by the current (green) thread since :func:`reset_written`."""
+    return getattr(_written, "rows", 0)
+
+
+def reset_written() -> None:
+    _written.rows = 0
 
 
 def _outbox_row(
@@ -140,6 +228,22 @@ def first_delivery(session: Executor, consumer: str, event_id: UUID | str) -> bo
     """
     result = session.execute(_INBOX, {"consumer": consumer, "event_id": str(event_id)})
     return result.rowcount == 1
+
+
+_INBOX_MANY = sa.text(
+    "INSERT INTO inbox (consumer, event_id) "
+    "SELECT :consumer, id FROM unnest(CAST(:event_ids AS uuid[])) AS id "
+    "ON CONFLICT DO NOTHING RETURNING event_id::text"
+)
+
+
+def first_deliveries(session: Executor, consumer: str, event_ids: Iterable[UUID | str]) -> set[str]:
+    """:func:`first_delivery` for many events in one statement: the ids (as text) seen for the
+    first time; the others are duplicates. Same transaction as the effect, as there."""
+    wanted = list(dict.fromkeys(str(event_id) for event_id in event_ids))
+    if not wanted:
+        return set()
+    return set(session.scalars(_INBOX_MANY, {"consumer": consumer, "event_ids": wanted}))
 
 
 # --- publishing with a window of unconfirmed messages -------------------------------------------
@@ -485,11 +589,17 @@ class Outbox(DependencyProvider):
     def touched(self, worker_ctx: Any) -> None:
         self._touched.add(id(worker_ctx))
 
+    def worker_setup(self, worker_ctx: Any) -> None:
+        reset_written()  # nameko runs setup, the method and teardown in one green thread
+
     def worker_teardown(self, worker_ctx: Any) -> None:
-        if id(worker_ctx) in self._touched:
-            self._touched.discard(id(worker_ctx))
-            if self.relay is not None:
-                self.relay.wake()
+        """Wake the relay when the worker wrote events (its transaction is committed by now),
+        through ``self.outbox`` or through the module's functions."""
+        touched = id(worker_ctx) in self._touched
+        self._touched.discard(id(worker_ctx))
+        if (touched or written()) and self.relay is not None:
+            self.relay.wake()
+        reset_written()
 
 
 def run_relay(service: str) -> None:

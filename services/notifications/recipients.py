@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,9 +53,29 @@ def staff(contact: StaffContact) -> Recipient:
     )
 
 
+KNOWN_HOUSEHOLDS = "notifications.household_contacts"  # Session.info: prefetched contacts
+
+
+def prefetch_households(session: Session, household_ids: Iterable[int]) -> None:
+    """Look up the contacts of many households in one query, for :func:`household` to use
+    in this session (a batch of events names many households, most without a contact)."""
+    wanted = {int(h) for h in household_ids if h is not None}
+    if not wanted:
+        return
+    found = session.scalars(
+        sa.select(HouseholdContact).where(HouseholdContact.household_id.in_(wanted))
+    )
+    known = dict.fromkeys(wanted) | {c.household_id: c for c in found}
+    session.info.setdefault(KNOWN_HOUSEHOLDS, {}).update(known)
+
+
 def household(session: Session, household_id: int) -> Recipient:
     """A household is reachable by SMS only with a phone and its consent."""
-    contact = session.get(HouseholdContact, household_id)
+    known = session.info.get(KNOWN_HOUSEHOLDS) or {}
+    if household_id in known:
+        contact = known[household_id]
+    else:
+        contact = session.get(HouseholdContact, household_id)
     if contact is None or not contact.phone:
         return Recipient("household", str(household_id), blocked="no_contact")
     if not contact.sms_consent:

@@ -10,11 +10,12 @@ from typing import Any
 
 from nameko.timer import timer
 
-from services.notifications import channels, contacts, delivery, digest, planning, schemas, views
+from services.notifications import contacts, delivery, digest, planning, schemas, views
 from services.notifications.errors import Invalid
 from services.notifications.models import Base
+from services.notifications.sender import Sender
 from sipmas import db, outbox, refusals, settings
-from sipmas.messaging import consumes, rpc
+from sipmas.messaging import consumes, consumes_batch, rpc
 from sipmas.observability import Observe
 
 log = logging.getLogger(__name__)
@@ -28,60 +29,59 @@ class NotificationsService:
     observe = Observe()  # health, JSON logs with the correlation id, metrics
     db = db.Database(Base)
     outbox = outbox.Outbox()
+    sender = Sender()  # the sender loop: woken when deliveries are planned, else every 2 s
 
-    def _plan(self, method: str, event: dict[str, Any]) -> None:
+    def _plan(self, method: str, batch: list[dict[str, Any]]) -> None:
+        """A batch of events (``consumes_batch``), planned in one transaction."""
         with self.db.get_session() as session:
-            planning.on_event(session, f"notifications.{method}", event, self.outbox.add)
+            consumer = f"notifications.{method}"
+            planned = planning.on_events(session, consumer, batch, self.outbox.add)
+        if planned:
+            self.sender.wake()  # committed: send now rather than at the next look
 
     # -- other services' events: each becomes deliveries (once per event: the inbox) ------
 
-    @consumes("verification", "verification_task_created")
-    def on_verification_task_created(self, event: dict[str, Any]) -> None:
-        self._plan("on_verification_task_created", event)
+    @consumes_batch("verification", "verification_task_created")
+    def on_verification_task_created(self, batch: list[dict[str, Any]]) -> None:
+        self._plan("on_verification_task_created", batch)
 
-    @consumes("verification", "verification_flagged")
-    def on_verification_flagged(self, event: dict[str, Any]) -> None:
-        self._plan("on_verification_flagged", event)
+    @consumes_batch("verification", "verification_flagged")
+    def on_verification_flagged(self, batch: list[dict[str, Any]]) -> None:
+        self._plan("on_verification_flagged", batch)
 
-    @consumes("verification", "household_verified")
-    def on_household_verified(self, event: dict[str, Any]) -> None:
-        self._plan("on_household_verified", event)
+    @consumes_batch("verification", "household_verified")
+    def on_household_verified(self, batch: list[dict[str, Any]]) -> None:
+        self._plan("on_household_verified", batch)
 
-    @consumes("referral", "referral_created")
-    def on_referral_created(self, event: dict[str, Any]) -> None:
-        self._plan("on_referral_created", event)
+    @consumes_batch("referral", "referral_created")
+    def on_referral_created(self, batch: list[dict[str, Any]]) -> None:
+        self._plan("on_referral_created", batch)
 
-    @consumes("referral", "referral_status_changed")
-    def on_referral_status_changed(self, event: dict[str, Any]) -> None:
-        self._plan("on_referral_status_changed", event)
+    @consumes_batch("referral", "referral_status_changed")
+    def on_referral_status_changed(self, batch: list[dict[str, Any]]) -> None:
+        self._plan("on_referral_status_changed", batch)
 
-    @consumes("referral", "referral_escalated")
-    def on_referral_escalated(self, event: dict[str, Any]) -> None:
-        self._plan("on_referral_escalated", event)
+    @consumes_batch("referral", "referral_escalated")
+    def on_referral_escalated(self, batch: list[dict[str, Any]]) -> None:
+        self._plan("on_referral_escalated", batch)
 
-    @consumes("referral", "case_resolved")
-    def on_case_resolved(self, event: dict[str, Any]) -> None:
-        self._plan("on_case_resolved", event)
+    @consumes_batch("referral", "case_resolved")
+    def on_case_resolved(self, batch: list[dict[str, Any]]) -> None:
+        self._plan("on_case_resolved", batch)
 
     @consumes("gateway", "user_registered")
     def on_user_registered(self, event: dict[str, Any]) -> None:
         with self.db.get_session() as session:
             contacts.on_user_registered(session, "notifications.on_user_registered", event)
 
-    # -- the clock: the sender loop and the daily digest ----------------------------------
-
-    @timer(interval=settings.timer_seconds("notifications_send", 2))
-    def send(self) -> None:
-        with self.db.get_session() as session:
-            done = delivery.send_due(session, channels.from_settings(), self.outbox.add)
-        if done:
-            log.info("sender: %s", dict(done))
+    # -- the clock: the daily digest (the sender loop is ``sender.Sender``) -----------------
 
     @timer(interval=settings.timer_seconds("notifications_digest", 600))
     def digests(self) -> None:
         with self.db.get_session() as session:
             planned = digest.run(session, delivery.now(), self.outbox.add)
         if planned:
+            self.sender.wake()
             log.info("digest: %d agency digests planned", planned)
 
     # -- RPC: contacts ----------------------------------------------------------------------
@@ -128,4 +128,6 @@ class NotificationsService:
     @refusing
     def resend(self, delivery_id: int, actor: str) -> dict[str, Any]:
         with self.db.get_session() as session:
-            return delivery.resend(session, delivery_id, actor)
+            answer = delivery.resend(session, delivery_id, actor)
+        self.sender.wake()
+        return answer

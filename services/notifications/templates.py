@@ -112,13 +112,18 @@ def kecamatan_name(code: str | None) -> str:
     return f"Kecamatan {kecamatan.name}" if kecamatan else (code or "-")
 
 
+@cache
+def _opd_by_code() -> dict[str, Any]:
+    return {opd.code: opd for opd in reference.opd()}
+
+
 def opd_name(code: str | None) -> str:
-    found = {opd.code: opd for opd in reference.opd()}.get(code or "")
+    found = _opd_by_code().get(code or "")
     return found.name if found else (code or "-")
 
 
 def opd_short(code: str | None) -> str:
-    found = {opd.code: opd for opd in reference.opd()}.get(code or "")
+    found = _opd_by_code().get(code or "")
     return found.abbreviation.split(" / ")[-1] if found else (code or "-")
 
 
@@ -135,6 +140,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        auto_reload=False,  # no stat of every file at each render: templates are read once
     )
     env.filters.update(
         tanggal=tanggal,
@@ -151,14 +157,18 @@ def environment() -> jinja2.Environment:
     return env
 
 
+@cache
 def channels_of(event_type: str) -> list[str]:
-    """The channels that have templates for ``event_type``."""
+    """The channels that have templates for ``event_type`` (read once per process, like the
+    templates themselves: restart the service after changing them)."""
     folder = root() / event_type
     return [ch for ch, parts in PARTS.items() if all((folder / p).is_file() for p in parts)]
 
 
+@cache
 def version(event_type: str, channel: str) -> str:
-    """A short hash of the template files (and the layout) a message is rendered from."""
+    """A short hash of the template files (and the layout) a message is rendered from; hashed
+    once per process, not per delivery."""
     digest = hashlib.sha256()
     for part in (*PARTS[channel], "../_layout.html"):
         path = root() / event_type / part
@@ -185,8 +195,8 @@ def render(event_type: str, channel: str, context: dict[str, Any]) -> dict[str, 
 def jsonable(event: dict[str, Any]) -> dict[str, Any]:
     """A validated (loaded) event back to JSON-safe values, as it travelled."""
     _, _, schema = events.SCHEMAS[event["event_type"]]
-    plain = events.Envelope().dump({**event, "data": {}})
-    plain["data"] = schema().dump(event["data"])
+    plain = events.instance(events.Envelope).dump({**event, "data": {}})
+    plain["data"] = events.instance(schema).dump(event["data"])
     return plain
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.referral import cases, messages, referrals, table_store
@@ -22,6 +23,26 @@ def on_household_verified(
     """``facts``: the registry's ``household_facts`` (members with age and NIK, address)."""
     if not outbox.first_delivery(session, consumer, event["event_id"]):
         return None
+    return _apply(session, event, facts)
+
+
+def on_households_verified(
+    session: Session,
+    consumer: str,
+    batch: list[dict[str, Any]],
+    facts: list[dict[str, Any] | None],
+) -> None:
+    """:func:`on_household_verified` for a batch, in the caller's one transaction: one inbox
+    statement; each event new to this consumer is applied in the order it came."""
+    new = outbox.first_deliveries(session, consumer, [event["event_id"] for event in batch])
+    for event, known in zip(batch, facts, strict=True):
+        event_id = str(event["event_id"])
+        if event_id in new:
+            new.discard(event_id)  # the same event twice in a batch is applied once
+            _apply(session, event, known)
+
+
+def _apply(session: Session, event: dict[str, Any], facts: dict[str, Any] | None) -> Case | None:
     data = event["data"]
     household = _remember(session, event)
     if not cases.eligible_for_case(data["welfare_class"], data.get("graduated", False)):
@@ -34,16 +55,18 @@ def on_household_verified(
 def open_case(session: Session, household: Household, data: dict, facts: dict) -> Case | None:
     table = table_store.table_in_force(session)
     case, is_new = _open_case_of(session, household, data, facts)
-    already = frozenset(
-        session.execute(
-            sa.select(Referral.need, Referral.opd_code).where(
-                Referral.case_id == case.id, Referral.state.in_(LIVE)
-            )
-        ).all()
-    )
+    already: frozenset[tuple[str, str]] = frozenset()
+    if not is_new:
+        already = frozenset(
+            session.execute(
+                sa.select(Referral.need, Referral.opd_code).where(
+                    Referral.case_id == case.id, Referral.state.in_(LIVE)
+                )
+            ).all()
+        )
     planned = cases.plan(data["needs"], referrals.household_facts(case), table, already)
     if is_new and not planned:
-        session.delete(case)
+        session.execute(sa.delete(CASES).where(CASES.c.id == case.id))
         return None
     if is_new:
         messages.event(
@@ -64,16 +87,26 @@ def open_case(session: Session, household: Household, data: dict, facts: dict) -
     return case
 
 
+HOUSEHOLDS = Household.__table__
+CASES = Case.__table__
+
+
 def _remember(session: Session, event: dict[str, Any]) -> Household:
+    """What the referral service keeps of the household, in one upsert (Core: the ORM's load,
+    compare and flush cost more than the row). Returns it as a detached ``Household``."""
     data = event["data"]
-    household = session.get(Household, data["household_id"]) or Household(id=data["household_id"])
-    household.correlation_id = event["correlation_id"]
-    household.kecamatan_code = data.get("kecamatan_code")
-    household.desa_code = data.get("desa_code")
-    household.welfare_class = data["welfare_class"]
-    session.add(household)
-    session.flush()
-    return household
+    values = {
+        "correlation_id": event["correlation_id"],
+        "kecamatan_code": data.get("kecamatan_code"),
+        "desa_code": data.get("desa_code"),
+        "welfare_class": data["welfare_class"],
+    }
+    session.execute(
+        insert(HOUSEHOLDS)
+        .values(id=data["household_id"], **values)
+        .on_conflict_do_update(index_elements=[HOUSEHOLDS.c.id], set_=values)
+    )
+    return Household(id=data["household_id"], **values)
 
 
 def _open_case_of(session, household: Household, data: dict, facts: dict) -> tuple[Case, bool]:
@@ -91,9 +124,18 @@ def _open_case_of(session, household: Household, data: dict, facts: dict) -> tup
         welfare_class=data["welfare_class"],
         facts=_case_facts(household, data, facts),
     )
-    session.add(case)
-    session.flush()
-    return case, True
+    case.id = session.scalar(
+        insert(CASES)
+        .values(
+            household_id=case.household_id,
+            decision_id=case.decision_id,
+            state=case.state,
+            welfare_class=case.welfare_class,
+            facts=case.facts,
+        )
+        .returning(CASES.c.id)
+    )
+    return case, True  # detached: written by the statement above, not by the session
 
 
 def _case_facts(household: Household, data: dict, facts: dict) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from services.referral.errors import Invalid, NotFound
 from services.referral.lifecycle import IllegalTransition
 from services.referral.models import Base, Referral
 from sipmas import db, outbox, reference, refusals, settings, topology
-from sipmas.messaging import consumes, consumes_inbound, rpc
+from sipmas.messaging import consumes_batch, consumes_inbound, rpc
 from sipmas.observability import Observe
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,11 @@ INBOUND_EXCHANGE, INBOUND_KEY, INBOUND_QUEUE = topology.INBOUND[0]
 
 
 refusing = refusals.refusing(IllegalTransition)
+
+
+def _no_case(data: dict[str, Any]) -> bool:
+    """Nothing to refer: the registry need not be asked."""
+    return data["welfare_class"] == "tidak_miskin" or not data.get("needs")
 
 
 class ReferralService:
@@ -35,23 +40,31 @@ class ReferralService:
 
     # -- a verified household becomes a case ----------------------------------------------
 
-    @consumes("verification", "household_verified")
-    def on_household_verified(self, event: dict[str, Any]) -> None:
+    @consumes_batch("verification", "household_verified")
+    def on_household_verified(self, batch: list[dict[str, Any]]) -> None:
+        """The households verified together become cases in one transaction."""
         consumer = "referral.on_household_verified"
-        facts = self._facts(event)
+        facts = self._facts(batch)
         with self.db.get_session() as session:
-            opening.on_household_verified(session, consumer, event, facts)
+            opening.on_households_verified(session, consumer, batch, facts)
 
-    def _facts(self, event: dict[str, Any]) -> dict[str, Any] | None:
+    def _facts(self, batch: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
         """Members with age (and NIK, for the programmes that register people) from the
-        registry; a failure here retries the event, with backoff, like any other."""
-        data = event["data"]
-        if data["welfare_class"] == "tidak_miskin" or not data.get("needs"):
-            return None
-        answer = self.registry.household_facts(data["household_id"])
-        if "error" in answer:
-            raise NotFound("household in the registry", data["household_id"])
-        return answer
+        registry, asked for every household of the batch at once; a failure here retries the
+        events (each alone, so only the one that fails waits), with backoff, like any other."""
+        asked = [
+            None
+            if _no_case(event["data"])
+            else self.registry.household_facts.call_async(event["data"]["household_id"])
+            for event in batch
+        ]
+        answers = []
+        for event, reply in zip(batch, asked, strict=True):
+            answer = None if reply is None else reply.result()
+            if answer is not None and "error" in answer:
+                raise NotFound("household in the registry", event["data"]["household_id"])
+            answers.append(answer)
+        return answers
 
     # -- the agencies' answers ------------------------------------------------------------
 

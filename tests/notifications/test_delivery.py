@@ -21,8 +21,9 @@ from tests.notifications.conftest import (
 
 
 def test_a_referral_for_perkim_sends_one_email_and_one_signed_webhook(
-    notifications, session, smtp, http
+    notifications, session, smtp, http, monkeypatch
 ):
+    monkeypatch.setenv("SIPMAS_NOTIFY_SENT_EVENTS", "1")  # announced when asked (off by default)
     with_webhook(session, http)
     evt = referral_created()
 

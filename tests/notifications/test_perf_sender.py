@@ -1,0 +1,45 @@
+"""The sender as the pipeline runs it: everything due goes in one call, a batch at a time, over
+one SMTP connection and kept-alive HTTP connections, and a sent message is not announced unless
+asked (``notification_sent`` has no consumer); a failure always is."""
+
+from __future__ import annotations
+
+import smtplib
+
+from services.notifications import channels, delivery
+from sipmas import outbox
+from tests.notifications.conftest import outbox_events, plan, referral_created, with_webhook
+
+
+def test_one_call_drains_every_batch_over_reused_connections(
+    notifications, session, smtp, http, monkeypatch
+):
+    monkeypatch.setenv("SIPMAS_NOTIFY_SEND_BATCH", "3")
+    connects = []
+    connect = smtplib.SMTP.connect
+    monkeypatch.setattr(
+        smtplib.SMTP, "connect", lambda self, *a, **k: connects.append(1) or connect(self, *a, **k)
+    )
+    with_webhook(session, http)
+    for referral_id in range(1, 8):
+        assert plan(session, referral_created(referral_id=referral_id)) == 2
+
+    done = delivery.send_due(session, channels.from_settings(), outbox.add)
+    session.commit()
+
+    assert done == {"sent": 14}  # 7 emails and 7 webhooks, in batches of 3, in one call
+    assert len(smtp.messages) == 7 and len(http.to("/webhook/perkim")) == 7
+    assert len(connects) == 1, "one SMTP connection for every email"
+    assert outbox_events(notifications, "notification_sent") == []
+
+
+def test_a_dead_delivery_is_still_announced(notifications, session, http):
+    with_webhook(session, http)
+    http.script["/webhook/perkim"] = [404]
+    plan(session, referral_created())
+
+    delivery.send_due(session, channels.from_settings(), outbox.add)
+    session.commit()
+
+    [failed] = outbox_events(notifications, "notification_failed")
+    assert failed["data"]["channel"] == "webhook"
