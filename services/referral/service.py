@@ -50,20 +50,20 @@ class ReferralService:
 
     def _facts(self, batch: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
         """Members with age (and NIK, for the programmes that register people) from the
-        registry, asked for every household of the batch at once; a failure here retries the
-        events (each alone, so only the one that fails waits), with backoff, like any other."""
-        asked = [
-            None
-            if _no_case(event["data"])
-            else self.registry.household_facts.call_async(event["data"]["household_id"])
-            for event in batch
-        ]
+        registry, for every household of the batch in one call; a household the registry does
+        not know fails the batch, whose events are then retried each alone (so only that one
+        waits, with backoff, and is dead-lettered in the end), like any other failure."""
+        wanted = [e["data"]["household_id"] for e in batch if not _no_case(e["data"])]
+        found = self.registry.households_facts(wanted)["households"] if wanted else {}
         answers = []
-        for event, reply in zip(batch, asked, strict=True):
-            answer = None if reply is None else reply.result()
-            if answer is not None and "error" in answer:
-                raise NotFound("household in the registry", event["data"]["household_id"])
-            answers.append(answer)
+        for event in batch:
+            household_id = event["data"]["household_id"]
+            if _no_case(event["data"]):
+                answers.append(None)
+            elif str(household_id) not in found:
+                raise NotFound("household in the registry", household_id)
+            else:
+                answers.append(found[str(household_id)])
         return answers
 
     # -- the agencies' answers ------------------------------------------------------------

@@ -111,6 +111,18 @@ def get(session: Session, household_id: int, scope: area.Scope | None = None) ->
     }
 
 
+def facts_for_referrals(session: Session, household_ids: list[int]) -> dict[str, Any]:
+    """:func:`facts_for_referral` of households verified together, in one call: ``{id (as
+    text): facts}``, an unknown household's id left out."""
+    found = {}
+    for household_id in dict.fromkeys(household_ids):
+        try:
+            found[str(household_id)] = facts_for_referral(session, household_id)
+        except NotFound:
+            continue
+    return found
+
+
 def facts_for_referral(session: Session, household_id: int) -> dict[str, Any]:
     """What the referral service needs to route a household's needs and tell the agency: the
     address and each member's age, sex, relation and PMKS — and name and NIK, which the referral
@@ -421,6 +433,22 @@ def apply_event(session: Session, consumer: str, event: dict[str, Any]) -> dict 
     """Move a household as another service's event says, once per event (inbox)."""
     if not outbox.first_delivery(session, consumer, event["event_id"]):
         return None
+    return _apply(session, event)
+
+
+def apply_events(session: Session, consumer: str, events: list[dict[str, Any]]) -> None:
+    """:func:`apply_event` for events that arrived together, in one transaction: one inbox
+    statement for all of them, then each first-seen event in household order (a stable sort:
+    one household's events keep their order, and two batches lock households in the same
+    order, so they cannot deadlock)."""
+    fresh = outbox.first_deliveries(session, consumer, [e["event_id"] for e in events])
+    for event in sorted(events, key=lambda e: e["data"]["household_id"]):
+        if str(event["event_id"]) in fresh:
+            fresh.discard(str(event["event_id"]))  # the same event twice in one batch: once
+            _apply(session, event)
+
+
+def _apply(session: Session, event: dict[str, Any]) -> dict | None:
     data = event["data"]
     current = session.execute(  # locked: two events of one household apply one after another
         sa.text("SELECT status FROM households WHERE id = :id FOR UPDATE"),

@@ -16,7 +16,7 @@ from services.registry import scope as area
 from services.registry.importing import process, run
 from services.registry.models import Base
 from sipmas import db, outbox, refusals
-from sipmas.messaging import consumes, rpc
+from sipmas.messaging import consumes_batch, rpc
 from sipmas.observability import Observe
 
 
@@ -83,6 +83,14 @@ class RegistryService:
         """For the referral service (service to service): members with age, and NIK."""
         with self.db.get_session() as session:
             return households.facts_for_referral(session, household_id)
+
+    @rpc
+    def households_facts(self, household_ids: list[int]) -> dict[str, Any]:
+        """``household_facts`` of many households in one call (the referral service asks for
+        the households verified together): ``{"households": {id: facts}}``, unknown ids left
+        out."""
+        with self.db.get_session() as session:
+            return {"households": households.facts_for_referrals(session, household_ids)}
 
     @rpc
     def list_imports(self, limit: int = 50) -> list[dict[str, Any]]:
@@ -155,31 +163,33 @@ class RegistryService:
             return households.resolve_conflict(session, conflict_id, value, actor, within)
 
     # -- other services' events move the lifecycle (once per event: the inbox) ------------
+    # Events that arrived together are applied in one transaction (``consumes_batch``); a
+    # batch that fails is tried again event by event, so one bad event is dead-lettered alone.
 
-    def _apply(self, method: str, event: dict[str, Any]) -> None:
+    def _apply(self, method: str, events: list[dict[str, Any]]) -> None:
         with self.db.get_session() as session:
-            households.apply_event(session, f"registry.{method}", event)
+            households.apply_events(session, f"registry.{method}", events)
 
-    @consumes("verification", "verification_task_created")
-    def on_verification_task_created(self, event: dict[str, Any]) -> None:
-        self._apply("on_verification_task_created", event)
+    @consumes_batch("verification", "verification_task_created")
+    def on_verification_task_created(self, events: list[dict[str, Any]]) -> None:
+        self._apply("on_verification_task_created", events)
 
-    @consumes("verification", "household_verified")
-    def on_household_verified(self, event: dict[str, Any]) -> None:
-        self._apply("on_household_verified", event)
+    @consumes_batch("verification", "household_verified")
+    def on_household_verified(self, events: list[dict[str, Any]]) -> None:
+        self._apply("on_household_verified", events)
 
-    @consumes("verification", "household_rejected")
-    def on_household_rejected(self, event: dict[str, Any]) -> None:
-        self._apply("on_household_rejected", event)
+    @consumes_batch("verification", "household_rejected")
+    def on_household_rejected(self, events: list[dict[str, Any]]) -> None:
+        self._apply("on_household_rejected", events)
 
-    @consumes("referral", "case_opened")
-    def on_case_opened(self, event: dict[str, Any]) -> None:
-        self._apply("on_case_opened", event)
+    @consumes_batch("referral", "case_opened")
+    def on_case_opened(self, events: list[dict[str, Any]]) -> None:
+        self._apply("on_case_opened", events)
 
-    @consumes("referral", "referral_status_changed")
-    def on_referral_status_changed(self, event: dict[str, Any]) -> None:
-        self._apply("on_referral_status_changed", event)
+    @consumes_batch("referral", "referral_status_changed")
+    def on_referral_status_changed(self, events: list[dict[str, Any]]) -> None:
+        self._apply("on_referral_status_changed", events)
 
-    @consumes("referral", "case_resolved")
-    def on_case_resolved(self, event: dict[str, Any]) -> None:
-        self._apply("on_case_resolved", event)
+    @consumes_batch("referral", "case_resolved")
+    def on_case_resolved(self, events: list[dict[str, Any]]) -> None:
+        self._apply("on_case_resolved", events)

@@ -240,13 +240,14 @@ def test_an_unroutable_event_is_marked_returned_and_logged_without_its_body(
     event_type = f"nobody_listens_{uuid.uuid4().hex[:6]}"
     event_id = str(uuid.uuid4())
     body = {"event_id": event_id, "event_type": event_type, "data": {"head_name": "Siti Aminah"}}
+    exchange = f"test.nobody-{uuid.uuid4().hex[:6]}"  # its own: no other test's "#" binding
     with clean.begin() as conn:
         conn.execute(
             sa.text(
                 "INSERT INTO outbox (event_id, exchange, routing_key, body) "
-                "VALUES (CAST(:e AS uuid), 'registry.events', :k, CAST(:b AS jsonb))"
+                "VALUES (CAST(:e AS uuid), :x, :k, CAST(:b AS jsonb))"
             ),
-            {"e": event_id, "k": event_type, "b": json.dumps(body)},
+            {"e": event_id, "x": exchange, "k": event_type, "b": json.dumps(body)},
         )
 
     with caplog.at_level(logging.WARNING, logger="sipmas.outbox"):
