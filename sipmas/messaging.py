@@ -268,11 +268,18 @@ class Consumes(EventHandler):
             data.setdefault("correlation_id", headers["correlation_id"])
         return data
 
-    def handle_message(self, body: Any, message: Any) -> None:
+    def read_event(self, body: Any, message: Any) -> dict[str, Any] | None:
+        """The validated event; None when it cannot be read (dead-lettered at once: retrying
+        will not help)."""
         try:
-            event = validate_event(body)
-        except Exception as error:  # any failure to read the event: retrying will not help
+            return validate_event(body)
+        except Exception as error:  # any failure to read the event
             self._dead_letter(message, error, attempts=_attempts(message))
+            return None
+
+    def handle_message(self, body: Any, message: Any) -> None:
+        event = self.read_event(body, message)
+        if event is None:
             return
         handle_result = partial(self.handle_result, message)
         try:
@@ -508,10 +515,8 @@ class ConsumesBatch(Consumes):
         self._flush_pending = False
 
     def handle_message(self, body: Any, message: Any) -> None:
-        try:
-            event = validate_event(body)
-        except Exception as error:  # any failure to read the event: retrying will not help
-            self._dead_letter(message, error, attempts=_attempts(message))
+        event = self.read_event(body, message)
+        if event is None:
             return
         self._gathered.append((event, message))
         if len(self._gathered) >= batch_size():

@@ -29,7 +29,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from sipmas import messaging, topology
 from tests.chaos.proxy import Proxy
 from tests.integration.support_amqp import wait_for
-from tests.support.services import ROOT, consuming
+from tests.support.services import ROOT, consuming, stop
 
 
 @pytest.fixture
@@ -88,12 +88,7 @@ def support_service(
         wait_for(lambda: consuming(amqp_uri, queue) or service.poll() is not None, timeout=30)
         yield service
     finally:
-        service.terminate()
-        try:
-            service.wait(15)
-        except subprocess.TimeoutExpired:
-            service.kill()
-            service.wait(5)
+        stop(service)
         output.close()
 
 

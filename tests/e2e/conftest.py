@@ -35,7 +35,7 @@ from tests.deploy.test_container_commands import (  # noqa: F401  (fixtures, reu
     volumes,
 )
 from tests.gateway.support_http import wait_until
-from tests.support.services import ROOT, consuming
+from tests.support.services import ROOT, consuming, stop
 
 SERVICES = ("registry", "verification", "referral", "notifications", "gateway")
 
@@ -101,17 +101,8 @@ def _start(stack: ExitStack, words: list[str], cwd: Path, env: dict, logs: Path,
     name = name or words[-1]
     output = stack.enter_context(open(logs / f"{name}.log", "w"))  # noqa: SIM115
     process = subprocess.Popen(words, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT)
-    stack.callback(_stop, process)
+    stack.callback(stop, process, 20)
     return process
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def start_sinks(stack: ExitStack, logs: Path) -> Sinks:

@@ -29,7 +29,7 @@ from tests.notifications.conftest import (  # noqa: F401
     smtp,
     smtp_server,
 )
-from tests.support.services import ROOT
+from tests.support.services import ROOT, stop
 from tests.verification.conftest import (  # noqa: F401
     evidence_root,
     registry,
@@ -120,11 +120,7 @@ def gateway_relay(gateway: Engine, amqp_uri: str, tmp_path) -> Iterator[subproce
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process, 10)
         log.close()
 
 

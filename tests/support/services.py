@@ -43,11 +43,7 @@ def started(name: str, amqp_uri: str, log_path: Path, **env: str) -> Iterator[su
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process, 10)
         log.close()
 
 
@@ -55,6 +51,16 @@ def wait_ready(name: str, amqp_uri: str, process: subprocess.Popen, log_path: Pa
     """Until service ``name`` consumes its RPC queue; fails with its log if it died."""
     wait_for(lambda: consuming(amqp_uri, f"rpc-{name}") or process.poll() is not None, timeout=30)
     assert process.poll() is None, log_path.read_text()
+
+
+def stop(process: subprocess.Popen, timeout: float = 15) -> None:
+    """SIGTERM, as a container's stop does; SIGKILL if it has not ended within ``timeout``."""
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
 
 
 def stop_together(processes: list[subprocess.Popen]) -> None:
