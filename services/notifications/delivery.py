@@ -50,8 +50,9 @@ def send_due(
 
     A batch of up to ``batch`` deliveries per channel at a time, the channels taking turns: each
     batch is claimed (``FOR UPDATE SKIP LOCKED``), sent, logged and committed together, its
-    events written in one statement. A crash resends at most the batch in flight (receivers
-    dedupe by event id, as after any at-least-once delivery).
+    events written in one statement. A crash resends at most the batch in flight: mail servers
+    and agencies' systems drop the copy by its Message-ID or event id; a phone cannot, so SMS
+    go one per commit (:data:`ONE_PER_COMMIT`) and a crash resends at most one.
     """
     size = batch or send_batch()
     done: Counter = Counter()
@@ -65,12 +66,15 @@ def send_due(
     active = [name for name, budget in budgets.items() if budget > 0]
     while active:
         for name in list(active):
-            wanted = min(size, budgets[name])
+            wanted = min(1 if name in ONE_PER_COMMIT else size, budgets[name])
             sent = _send_batch(session, name, channels[name], emit, clock, wanted, secrets, done)
             budgets[name] -= sent
             if sent < wanted or budgets[name] <= 0:
                 active.remove(name)  # drained, or out of budget for this minute
     return done
+
+
+ONE_PER_COMMIT = frozenset({"sms"})  # channels whose receiver cannot drop a copy (a phone)
 
 
 def send_batch() -> int:
