@@ -77,6 +77,22 @@ class Database(_NamekoDatabase):
         self.Session = sessionmaker(bind=self.engine, class_=NamekoSession, **self.session_options)
 
 
+def run_migrations(service: str, metadata: sa.MetaData) -> None:
+    """What every service's alembic ``env.py`` does: apply its migrations online, on the URL
+    alembic was given or else the service's database from the settings."""
+    from alembic import context
+
+    url = context.config.get_main_option("sqlalchemy.url") or settings.database_url(service)
+    migrating = sa.create_engine(url)
+    try:
+        with migrating.connect() as connection:
+            context.configure(connection=connection, target_metadata=metadata)
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        migrating.dispose()
+
+
 @cache
 def engine(service: str) -> Engine:
     """The process-wide engine of ``service``'s database (for the CLI, relays and tests). It

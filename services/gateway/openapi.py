@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -21,6 +22,11 @@ from marshmallow import Schema
 from services.gateway import policy, schemas, uploads
 from services.gateway.http import MAX_ID
 from services.verification.questionnaire import REQUIRED_PHOTO_KINDS, sample_answers
+from sipmas import nik
+
+# the docs' example family, composed by the NIK rules (no real-looking number in the code)
+EXAMPLE_NIK = nik.make("640804", date(1985, 8, 5), female=True, serial=3)
+EXAMPLE_NO_KK = nik.make("640804", date(2010, 1, 12), female=False, serial=7)
 
 TITLE = "SIPMAS API"
 VERSION = "1.0.0"
@@ -82,8 +88,8 @@ DOCS: dict[str, Doc] = {
         status=201,
         curl=(
             f"curl {TOKEN} -H 'Content-Type: application/json' {BASE}/api/v1/households "
-            '-d \'{"members": [{"nik": "6408044508850003", "nama": "SITI AMINAH", '
-            '"no_kk": "6408041201100007", "jenis_kelamin": "P", '
+            f'-d \'{{"members": [{{"nik": "{EXAMPLE_NIK}", "nama": "SITI AMINAH", '
+            f'"no_kk": "{EXAMPLE_NO_KK}", "jenis_kelamin": "P", '
             '"tanggal_lahir": "05-08-1985", "hubungan": "Kepala Keluarga", '
             '"kode_desa": "64.08.04.2001", "alamat": "Jl. Poros", "rt": "003"}]}\''
         ),

@@ -1,22 +1,6 @@
-"""Alembic environment of the gateway database (URL from ``sipmas.settings``)."""
-
-from alembic import context
-from sqlalchemy import create_engine
+"""Alembic environment of the gateway database (``sipmas.db.run_migrations``)."""
 
 from services.gateway.models import Base
-from sipmas import settings
+from sipmas import db
 
-target_metadata = Base.metadata
-
-
-def run_migrations_online() -> None:
-    url = context.config.get_main_option("sqlalchemy.url") or settings.database_url("gateway")
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata)
-        with context.begin_transaction():
-            context.run_migrations()
-    engine.dispose()
-
-
-run_migrations_online()
+db.run_migrations("gateway", Base.metadata)

@@ -1,22 +1,6 @@
-"""Alembic environment of the referral's database (URL from ``sipmas.settings``)."""
-
-from alembic import context
-from sqlalchemy import create_engine
+"""Alembic environment of the referral database (``sipmas.db.run_migrations``)."""
 
 from services.referral.models import Base
-from sipmas import settings
+from sipmas import db
 
-target_metadata = Base.metadata
-
-
-def run_migrations_online() -> None:
-    url = context.config.get_main_option("sqlalchemy.url") or settings.database_url("referral")
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata)
-        with context.begin_transaction():
-            context.run_migrations()
-    engine.dispose()
-
-
-run_migrations_online()
+db.run_migrations("referral", Base.metadata)
