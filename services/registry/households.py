@@ -309,7 +309,9 @@ def search_query(
         )
         params["kk"] = int(criteria["no_kk"])
     if criteria.get("name"):
-        member_where.append("p.nama % :name")
+        # the distinct names similar to the fragment first (an array: the planner then reads
+        # their people from ``people_nama``, never walks every household testing names)
+        member_where.append("p.nama = ANY(ARRAY(SELECT nama FROM person_names WHERE nama % :name))")
         params["name"] = criteria["name"].upper()
     if criteria.get("pmks"):
         member_where.append(":pmks = ANY(p.pmks)")

@@ -14,6 +14,7 @@ DATA_TABLES = (
     "import_problems",
     "households",
     "people",
+    "person_names",
     "kk_history",
     "conflicts",
     "status_transitions",
