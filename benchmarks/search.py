@@ -2,7 +2,7 @@
 1,000,000 people in the registry, beside raw baselines in the same run.
 
     python -m benchmarks.search [--people 1000000] [--clients 8] [--seconds 20]
-                                [--baseline-seconds 10] [--rate 20]
+                                [--baseline-seconds 10] [--rates 20,50,100,150]
                                 [--kinds name,nik,no_kk,desa_status]
                                 [--json OUT]
 
@@ -25,8 +25,9 @@ its own keep-alive connection:
 - **raw SQL**: the very statement the registry runs for the same searches
   (``households.search_query``), straight on PostgreSQL with psycopg2;
 - **raw HTTP**: ``GET /health`` of the same gateway (an HTTP round trip and a ``SELECT 1``);
-- **gateway search at a fixed rate** (``--rate``, open loop): the latency a user meets below
-  saturation, counted from when each search was due.
+- **gateway search at fixed rates** (``--rates``, open loop, one phase per rate): the latency a
+  user meets below saturation, counted from when each search was due; the highest rate whose
+  p99 stays under the goal is the capacity the goal allows.
 
 Errors (any answer but 200, any broken connection) are counted; the run exits 1 if any.
 The gateway's per-token rate limit is policy, not capacity: it is lifted here unless
@@ -537,11 +538,12 @@ def run(args: argparse.Namespace, amqp_uri: str) -> dict[str, Any]:
             search,
             meter=cpu_meter(services),
         )
-        outcomes, elapsed = paced(args.rate, args.seconds, work, http_connect(port), search)
-        results["phases"]["gateway_at_rate"] = figures(outcomes, elapsed)
-        print_phase(
-            f"gateway search at a fixed {args.rate:g}/s (open loop)", figures(outcomes, elapsed)
-        )
+        for rate in args.rates:
+            outcomes, elapsed = paced(rate, args.seconds, work, http_connect(port), search)
+            results["phases"][f"gateway_at_{rate:g}"] = figures(outcomes, elapsed)
+            print_phase(
+                f"gateway search at a fixed {rate:g}/s (open loop)", figures(outcomes, elapsed)
+            )
     results["audit"] = sipmas(env, "audit", "verify").strip()
     return results
 
@@ -571,7 +573,13 @@ def measure(
 
 def summary(results: dict[str, Any]) -> int:
     errors = sum(p["overall"]["errors"] for p in results["phases"].values())
-    for phase, what in (("gateway", "at full load"), ("gateway_at_rate", "at a fixed rate")):
+    at_rates = [p for p in results["phases"] if p.startswith("gateway_at_")]
+    for phase in ["gateway", *at_rates]:
+        what = (
+            f"at a fixed {phase.removeprefix('gateway_at_')}/s"
+            if phase in at_rates
+            else "at full load"
+        )
         gateway = results["phases"][phase]["overall"]
         met = "met" if gateway["p99"] < GOAL_P99_S else "NOT met"
         print(
@@ -589,7 +597,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--baseline-seconds", type=float, default=10)
     parser.add_argument(
-        "--rate", type=float, default=20, help="searches/s of the fixed-rate phase (default 20)"
+        "--rates",
+        type=lambda text: [float(rate) for rate in text.split(",")],
+        default=[20.0, 50.0, 100.0, 150.0],
+        help="searches/s of the fixed-rate phases (default 20,50,100,150)",
     )
     parser.add_argument(
         "--kinds",
