@@ -484,6 +484,14 @@ def batch_size() -> int:
     return max(1, int(settings.env("SIPMAS_CONSUMER_BATCH", "50")))
 
 
+def batches_in_flight() -> int:
+    """Batches one consumer has handled at once at most (``SIPMAS_CONSUMER_BATCHES_IN_FLIGHT``,
+    2). The events that arrive meanwhile wait for a batch to finish and go together in the next:
+    batches grow with the load (a few large transactions) instead of every worker taking a
+    batch of one event when events come one by one, as they do when every commit wakes a relay."""
+    return max(1, int(settings.env("SIPMAS_CONSUMER_BATCHES_IN_FLIGHT", "2")))
+
+
 class BatchQueueConsumer(DeadLetteringQueueConsumer):
     """A prefetch of two batches: the next one gathers while one is handled."""
 
@@ -513,6 +521,7 @@ class ConsumesBatch(Consumes):
         super().setup()
         self._gathered: list[tuple[dict[str, Any], Any]] = []
         self._flush_pending = False
+        self._in_flight = 0
 
     def handle_message(self, body: Any, message: Any) -> None:
         event = self.read_event(body, message)
@@ -532,9 +541,31 @@ class ConsumesBatch(Consumes):
         self._flush()
 
     def _flush(self) -> None:
-        batch, self._gathered = self._gathered, []
+        """Start a batch of what has gathered, unless :func:`batches_in_flight` are being
+        handled: then it waits for one of them to finish."""
+        if self._in_flight >= batches_in_flight():
+            return
+        size = batch_size()
+        batch, self._gathered = self._gathered[:size], self._gathered[size:]
         if batch:
-            self._spawn(batch, partial(self.handle_batch_result, batch))
+            self._in_flight += 1
+            self._spawn(batch, partial(self._batch_done, batch))
+
+    def _batch_done(
+        self,
+        batch: list[tuple[dict[str, Any], Any]],
+        worker_ctx: Any,
+        result: Any,
+        exc_info: tuple | None,
+    ) -> tuple:
+        try:
+            return self.handle_batch_result(batch, worker_ctx, result, exc_info)
+        finally:
+            self._in_flight -= 1
+            if self._gathered:  # not from this worker: it holds a worker slot until it returns
+                self.container.spawn_managed_thread(
+                    self._flush, identifier=f"{self.consumer}.batch"
+                )
 
     def _spawn(self, batch: list[tuple[dict[str, Any], Any]], handle_result: Callable) -> None:
         context = self.unpack_message_headers(batch[0][1])

@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import select
 import signal
 import threading
 import time
@@ -72,6 +73,22 @@ CREATE TABLE inbox (
     PRIMARY KEY (consumer, event_id)
 );
 """
+
+# Every statement that writes outbox rows tells the relays when it commits (a NOTIFY is delivered
+# at commit, once per transaction), whoever wrote them: a worker of another replica, the import
+# CLI, set-based SQL. A relay that listens publishes at once instead of at its next poll; one
+# that misses a notice (not listening yet, reconnecting) still finds the rows at that poll.
+CHANNEL = "sipmas_outbox"
+DDL_NOTIFY = f"""
+CREATE FUNCTION outbox_written() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('{CHANNEL}', '');
+  RETURN NULL;
+END $$;
+CREATE TRIGGER outbox_written AFTER INSERT ON outbox
+  FOR EACH STATEMENT EXECUTE FUNCTION outbox_written();
+"""
+UNDO_NOTIFY = "DROP TRIGGER outbox_written ON outbox; DROP FUNCTION outbox_written();"
 
 DEFAULT_WINDOW = 500  # unconfirmed publishes in flight; 500 measured best on this broker
 CHUNKS_PER_WINDOW = 2  # written a chunk at a time; 1, 2, 4 measured alike (~11k/s)
@@ -441,6 +458,40 @@ class Relay:
         """Look at the outbox now instead of at the next poll (a worker just committed events)."""
         self._wake.set()
 
+    def listen(self, stop_event: threading.Event | None = None) -> None:
+        """Wake the relay whenever outbox rows are committed by anyone (:data:`DDL_NOTIFY`),
+        until ``stop_event`` (or :meth:`stop`). Never raises: a lost database connection is
+        opened again with backoff, and the poll covers the gap."""
+        stop = stop_event or self._stop
+        failures = 0
+        while not (stop.is_set() or self._stop.is_set()):
+            try:
+                self._listen_once(stop)
+                failures = 0
+            except Exception as error:
+                failures += 1
+                delay = backoff(failures)
+                log.warning("outbox listener failed (%s); again in %.1f s", describe(error), delay)
+                stop.wait(delay)
+
+    def _listen_once(self, stop: threading.Event) -> None:
+        connection = self.engine.raw_connection()
+        connection.detach()  # held for as long as it listens: not the pool's any more
+        try:
+            connection.dbapi_connection.autocommit = True
+            with connection.dbapi_connection.cursor() as cursor:
+                cursor.execute(f"LISTEN {CHANNEL}")
+            self.wake()  # rows committed before it listened
+            listening = connection.dbapi_connection
+            while not (stop.is_set() or self._stop.is_set()):
+                if select.select([listening], [], [], 0.5)[0]:
+                    listening.poll()
+                    if listening.notifies:
+                        listening.notifies.clear()
+                        self.wake()
+        finally:
+            connection.close()
+
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
@@ -555,7 +606,7 @@ class Outbox(DependencyProvider):
         self.run_relay = relay
         self.batch_size = batch_size
         self.relay: Relay | None = None
-        self._thread: Any = None
+        self._threads: list[Any] = []
         self._touched: set[int] = set()
 
     def setup(self) -> None:
@@ -568,15 +619,20 @@ class Outbox(DependencyProvider):
 
     def start(self) -> None:
         if self.relay is not None:
-            self._thread = self.container.spawn_managed_thread(
-                self.relay.run, identifier=f"{self.container.service_name}.outbox_relay"
-            )
+            name = self.container.service_name
+            self._threads = [
+                self.container.spawn_managed_thread(target, identifier=f"{name}.{identifier}")
+                for target, identifier in (
+                    (self.relay.run, "outbox_relay"),
+                    (self.relay.listen, "outbox_listener"),
+                )
+            ]
 
     def stop(self) -> None:
         if self.relay is not None:
             self.relay.stop()
-            if self._thread is not None:
-                self._thread.wait()
+            for thread in self._threads:
+                thread.wait()
             self.relay.close()
 
     def kill(self) -> None:
@@ -608,6 +664,7 @@ def run_relay(service: str) -> None:
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: relay.stop())
+    threading.Thread(target=relay.listen, name=f"{service}.outbox_listener", daemon=True).start()
     log.info("outbox relay of %s started", service)
     try:
         relay.run()

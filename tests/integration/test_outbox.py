@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +35,7 @@ EFFECT_DDL = "CREATE TABLE effect (event_id uuid NOT NULL, household_id int NOT 
 
 @pytest.fixture(scope="module")
 def engine() -> Iterator[Engine]:
-    with scratch_database(SERVICE, EFFECT_DDL) as engine:
+    with scratch_database(SERVICE, EFFECT_DDL + outbox.DDL_NOTIFY) as engine:
         yield engine
 
 
@@ -335,6 +336,32 @@ def test_run_relay_publishes_in_the_background_and_stops_on_sigterm(clean, queue
         output, _ = child.communicate(timeout=15)
     assert child.returncode == 0, output
     assert "outbox relay of outboxtest stopped" in output
+
+
+def test_rows_another_process_commits_are_published_at_once_not_at_the_poll(clean, queue, amqp_uri):
+    """The relay hears of every commit that wrote outbox rows (``DDL_NOTIFY``), so with a poll of
+    a minute, events written by this process (like the import CLI's) leave within seconds."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "sipmas.outbox", SERVICE],
+        cwd=ROOT,
+        env={**os.environ, "SIPMAS_OUTBOX_POLL_SECONDS": "60"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        add_committed(clean, verified(1))
+        assert len(mq.fetch_all(amqp_uri, queue, expect=1, timeout=15)) == 1
+        time.sleep(1)  # the relay has found the outbox empty: it waits for its next poll
+        add_committed(clean, verified(2), verified(3))
+        started = time.monotonic()
+        later = mq.fetch_all(amqp_uri, queue, expect=2, timeout=15)
+        waited = time.monotonic() - started
+    finally:
+        child.send_signal(signal.SIGTERM)
+        output, _ = child.communicate(timeout=15)
+    assert sorted(json.loads(m.body)["data"]["household_id"] for m in later) == [2, 3], output
+    assert waited < 5, output
 
 
 def test_ddl_v1_creates_exactly_the_contracted_tables(engine):
