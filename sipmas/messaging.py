@@ -551,15 +551,10 @@ class ConsumesBatch(Consumes):
             self._in_flight += 1
             self._spawn(batch, partial(self._batch_done, batch))
 
-    def _batch_done(
-        self,
-        batch: list[tuple[dict[str, Any], Any]],
-        worker_ctx: Any,
-        result: Any,
-        exc_info: tuple | None,
-    ) -> tuple:
+    def _batch_done(self, batch: list[tuple[dict[str, Any], Any]], *outcome: Any) -> tuple:
+        """:meth:`handle_batch_result` (worker, result, exc_info), then the next batch."""
         try:
-            return self.handle_batch_result(batch, worker_ctx, result, exc_info)
+            return self.handle_batch_result(batch, *outcome)
         finally:
             self._in_flight -= 1
             if self._gathered:  # not from this worker: it holds a worker slot until it returns

@@ -90,6 +90,21 @@ CREATE TRIGGER outbox_written AFTER INSERT ON outbox
 """
 UNDO_NOTIFY = "DROP TRIGGER outbox_written ON outbox; DROP FUNCTION outbox_written();"
 
+
+def upgrade_notify() -> None:
+    """The alembic step that adds :data:`DDL_NOTIFY`: every service's migration chain has one
+    (``from sipmas.outbox import upgrade_notify as upgrade``)."""
+    from alembic import op
+
+    op.execute(DDL_NOTIFY)
+
+
+def downgrade_notify() -> None:
+    from alembic import op
+
+    op.execute(UNDO_NOTIFY)
+
+
 DEFAULT_WINDOW = 500  # unconfirmed publishes in flight; 500 measured best on this broker
 CHUNKS_PER_WINDOW = 2  # written a chunk at a time; 1, 2, 4 measured alike (~11k/s)
 CONFIRM_TIMEOUT = 30.0  # seconds without any confirm before the connection is deemed dead

@@ -1,25 +1,10 @@
-"""The outbox tells the relays when rows are committed (``sipmas.outbox.DDL_NOTIFY``): events
-written by another process — another replica, the import CLI — leave at once, not at the poll.
+"""The registry outbox tells its relays when rows are committed (``sipmas.outbox.DDL_NOTIFY``).
 
 Revision ID: 0006
 Revises: 0005
 """
 
-from __future__ import annotations
+from sipmas.outbox import downgrade_notify as downgrade, upgrade_notify as upgrade
 
-from alembic import op
-
-from sipmas import outbox
-
-revision = "0006"
-down_revision = "0005"
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-    op.execute(outbox.DDL_NOTIFY)
-
-
-def downgrade() -> None:
-    op.execute(outbox.UNDO_NOTIFY)
+revision, down_revision, branch_labels, depends_on = "0006", "0005", None, None
+__all__ = ["downgrade", "upgrade"]
