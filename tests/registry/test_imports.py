@@ -14,7 +14,7 @@ from services.registry import synthetic
 from services.registry.importing import run
 from sipmas import events
 from sipmas.outbox import Relay
-from tests.integration.support_amqp import bind_queue, fetch_all
+from tests.integration.support_amqp import bind_queue, fetch_all, wait_for
 from tests.registry.conftest import query, scalar
 from tests.support.services import ROOT
 
@@ -185,7 +185,14 @@ def test_a_relay_that_died_after_the_commit_publishes_each_event_once(registry, 
     )
     assert crashed.returncode != 0  # it published a batch, then died before marking it
 
-    Relay("registry", amqp_uri).publish_pending()
+    relay = Relay("registry", amqp_uri)  # the rows the dead relay claimed are free once
+    wait_for(  # PostgreSQL has seen its connection close and rolled its transaction back
+        lambda: (
+            relay.publish_pending() >= 0
+            and not scalar(registry, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
+        ),
+        timeout=20,
+    )
     ids = [json.loads(m.body)["event_id"] for m in fetch_all(amqp_uri, queue)]
 
     assert set(ids) == {str(r.event_id) for r in query(registry, "SELECT event_id FROM outbox")}
