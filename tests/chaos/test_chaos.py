@@ -37,7 +37,7 @@ from sipmas.demo import field as demo_field
 from tests.chaos import flow, harness, ledger, readers
 from tests.demo.ports import free_port
 from tests.support import broker
-from tests.support.services import ROOT
+from tests.support.services import ROOT, system_env
 
 pytestmark = pytest.mark.slow
 
@@ -86,20 +86,12 @@ def system(vhost, run_dir, monkeypatch):
         if waited > 1:
             print(f"  chaos: waited {waited:.0f} s for other test runs", flush=True)
     amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    template = os.environ["SIPMAS_DATABASE_URL_TEMPLATE"].replace("{service}", "chaos_{service}")
     env = {
-        "AMQP_URI": amqp_uri,
-        "SIPMAS_DATABASE_URL_TEMPLATE": template,
-        "SIPMAS_SMTP_PORT": str(free_port()),
-        "SIPMAS_SMS_GATEWAY_URL": f"http://127.0.0.1:{free_port()}/sms",
-        "SIPMAS_SINKS_DIR": str(tmp_path / "sinks"),
-        "SIPMAS_EVIDENCE_ROOT": str(tmp_path / "evidence"),
-        "SIPMAS_NOTIFY_RATE_EMAIL_PER_MINUTE": "6000",
-        "SIPMAS_NOTIFY_RATE_SMS_PER_MINUTE": "6000",
-        "SIPMAS_SMS_QUIET_HOURS": "",
+        **system_env(amqp_uri, "chaos", tmp_path, free_port),
         "SIPMAS_LOG_FORMAT": "plain",
         "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
     }
+    template = env["SIPMAS_DATABASE_URL_TEMPLATE"]
     for name, value in env.items():  # the driver (photos, sinks' address) sees what they see
         monkeypatch.setenv(name, value)
     urls = {s: template.format(service=s) for s in ledger.SERVICES}

@@ -19,7 +19,7 @@ from sipmas import db, reference, settings, topology
 from sipmas.demo import summary
 from tests.demo.ports import free_port
 from tests.integration.support_amqp import wait_for
-from tests.support.services import ROOT, consuming, purge_queues
+from tests.support.services import ROOT, consuming, purge_queues, system_env
 
 SERVICES = ("registry", "verification", "referral", "notifications")
 
@@ -27,19 +27,7 @@ SERVICES = ("registry", "verification", "referral", "notifications")
 def _environment(amqp_uri: str, tmp_path: Path) -> dict[str, str]:
     """The session's vhost, databases of the demo's own, the sinks on free ports, and what
     makes a 30-household day quick (rates above the day's volume, no quiet hours)."""
-    template = os.environ["SIPMAS_DATABASE_URL_TEMPLATE"].replace("{service}", "demo_{service}")
-    return {
-        **os.environ,
-        "AMQP_URI": amqp_uri,
-        "SIPMAS_DATABASE_URL_TEMPLATE": template,
-        "SIPMAS_SMTP_PORT": str(free_port()),
-        "SIPMAS_SMS_GATEWAY_URL": f"http://127.0.0.1:{free_port()}/sms",
-        "SIPMAS_SINKS_DIR": str(tmp_path / "sinks"),
-        "SIPMAS_EVIDENCE_ROOT": str(tmp_path / "evidence"),
-        "SIPMAS_NOTIFY_RATE_EMAIL_PER_MINUTE": "6000",
-        "SIPMAS_NOTIFY_RATE_SMS_PER_MINUTE": "6000",
-        "SIPMAS_SMS_QUIET_HOURS": "",
-    }
+    return {**os.environ, **system_env(amqp_uri, "demo", tmp_path, free_port)}
 
 
 def _purge(amqp_uri: str) -> None:

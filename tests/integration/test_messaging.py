@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from sipmas import events, messaging, topology
 from tests.integration import support_amqp as mq
 from tests.integration import support_service as svc
 from tests.integration.support_db import scalar, scratch_database
+from tests.support import services
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_ATTEMPTS = 3
@@ -69,11 +69,7 @@ def service(amqp_uri: str, service_db: Engine, tmp_path_factory) -> Iterator[Pat
         mq.wait_for(lambda: all(mq.depth(amqp_uri, q)[1] for q in queues), timeout=30)
         yield log
     finally:
-        child.send_signal(signal.SIGTERM)
-        try:
-            child.wait(20)
-        except subprocess.TimeoutExpired:
-            child.kill()
+        services.stop(child, 20)
     assert child.returncode == 0, log.read_text()[-3000:]
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from sipmas import db, events, settings, topology
 from tests.integration import support_amqp as mq
 from tests.integration.support_db import scratch_database
 from tests.observability import probe_service as probe
-from tests.support.services import FAST_RETRIES, consuming, purge_queues
+from tests.support.services import FAST_RETRIES, consuming, purge_queues, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ("tests.observability.probe_service", "tests.observability.referral_observed")
@@ -91,11 +90,7 @@ def nameko_run(
         assert process.poll() is None, log.read_text()[-3000:]
         yield process
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process, 20)
         out.close()
     assert process.returncode == 0, log.read_text()[-3000:]  # stopped cleanly, metrics and all
 

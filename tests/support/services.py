@@ -47,6 +47,24 @@ def started(name: str, amqp_uri: str, log_path: Path, **env: str) -> Iterator[su
         log.close()
 
 
+def system_env(amqp_uri: str, tag: str, tmp_path: Path, free_port) -> dict[str, str]:
+    """What a whole-system test runs every service with: the vhost, databases of its own
+    (``sipmas_<tag>_<service>``), the sinks on free ports, photos and sinks under ``tmp_path``,
+    and rates above a test day's volume with no quiet hours."""
+    template = os.environ["SIPMAS_DATABASE_URL_TEMPLATE"].replace("{service}", f"{tag}_{{service}}")
+    return {
+        "AMQP_URI": amqp_uri,
+        "SIPMAS_DATABASE_URL_TEMPLATE": template,
+        "SIPMAS_SMTP_PORT": str(free_port()),
+        "SIPMAS_SMS_GATEWAY_URL": f"http://127.0.0.1:{free_port()}/sms",
+        "SIPMAS_SINKS_DIR": str(tmp_path / "sinks"),
+        "SIPMAS_EVIDENCE_ROOT": str(tmp_path / "evidence"),
+        "SIPMAS_NOTIFY_RATE_EMAIL_PER_MINUTE": "6000",
+        "SIPMAS_NOTIFY_RATE_SMS_PER_MINUTE": "6000",
+        "SIPMAS_SMS_QUIET_HOURS": "",
+    }
+
+
 def wait_ready(name: str, amqp_uri: str, process: subprocess.Popen, log_path: Path) -> None:
     """Until service ``name`` consumes its RPC queue; fails with its log if it died."""
     wait_for(lambda: consuming(amqp_uri, f"rpc-{name}") or process.poll() is not None, timeout=30)
