@@ -21,6 +21,7 @@ RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))
  && pip install --quiet -r requirements.txt
 
 COPY sipmas ./sipmas
+COPY sipmas_cli ./sipmas_cli
 COPY services ./services
 RUN pip install --quiet --no-deps .
 

@@ -24,14 +24,14 @@ services: ## make sure PostgreSQL and RabbitMQ (with its management plugin) are 
 	scripts/ensure-services
 
 run: install services ## the whole system: migrations, reference data, queues, every service
-	$(PY) -m sipmas.cli migrate
+	$(PY) -m sipmas_cli migrate
 	@echo "SIPMAS running: $(SERVICE_MODULES) on $${AMQP_URI:-amqp://127.0.0.1:5672/}."
 	@echo "  API  http://127.0.0.1:8000/api/v1   docs http://127.0.0.1:8000/docs   OpenAPI http://127.0.0.1:8000/openapi.json"
 	@echo "  metrics and health http://127.0.0.1:9100/metrics /health"
 	@echo "  mail and SMS land in var/sinks/ (SMTP 127.0.0.1:$(SIPMAS_SMTP_PORT), SMS $(SIPMAS_SMS_GATEWAY_URL))"
 	@echo "  a first user: sipmas users create admin --role admin && sipmas users token admin"
 	@echo "  a day through the system: sipmas demo        Ctrl-C stops."
-	$(PY) -m sipmas.cli sinks & sinks=$$!; trap 'kill $$sinks 2>/dev/null' EXIT INT TERM; \
+	$(PY) -m sipmas_cli sinks & sinks=$$!; trap 'kill $$sinks 2>/dev/null' EXIT INT TERM; \
 	  $(VENV)/bin/nameko run --config config.yaml $(SERVICE_MODULES)
 
 test: install services ## lint, unit, integration and end-to-end tests on the real broker and database

@@ -22,7 +22,11 @@ import amqp
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from sipmas import db, events, outbox, settings, topology
+from sipmas import db, events, outbox, settings
+from sipmas.outbox import writing
+from sipmas.outbox.publisher import DEFAULT_WINDOW, ConfirmWindow
+from sipmas.outbox.tables import DDL_V1
+from sipmas_cli import topology
 
 EXCHANGE = "benchmark.events"
 QUEUE = "sipmas.benchmark.outbox_relay"
@@ -61,7 +65,7 @@ def main() -> None:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000, help="messages per method")
-    parser.add_argument("--window", type=int, default=outbox.DEFAULT_WINDOW)
+    parser.add_argument("--window", type=int, default=DEFAULT_WINDOW)
     parser.add_argument("--batch", type=int, default=settings.outbox_batch_size())
     parser.add_argument("--amqp-uri", default=settings.amqp_uri())
     return parser.parse_args()
@@ -84,7 +88,7 @@ def sample_body() -> bytes:
         "pmks": [],
     }
     envelope = events.envelope("household_registered", data)
-    return outbox._outbox_row(envelope)["body"].encode()
+    return writing._row(envelope)["body"].encode()
 
 
 def measure(args: argparse.Namespace, publish: Callable[[], None]) -> float:
@@ -120,7 +124,7 @@ def publish_windowed(args: argparse.Namespace, body: bytes) -> None:
     with topology.connection(args.amqp_uri) as conn:
         channel = conn.channel()
         channel.confirm_select()
-        window = outbox.ConfirmWindow()
+        window = ConfirmWindow()
         acked: list[int] = []
         channel.events["basic_ack"].add(lambda tag, multiple: window.settle(tag, multiple, acked))
         for number in range(args.events):
@@ -165,7 +169,7 @@ def fill_outbox(engine: Engine, body: bytes, count: int) -> None:
     """``count`` unpublished rows, each with its own event id, set-based (not timed)."""
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE IF EXISTS outbox, inbox")
-        conn.exec_driver_sql(outbox.DDL_V1)
+        conn.exec_driver_sql(DDL_V1)
         conn.execute(
             sa.text(
                 "INSERT INTO outbox (event_id, exchange, routing_key, body) "

@@ -62,7 +62,9 @@ from benchmarks.support import (
     percentile,
     scratch_vhost,
 )
-from sipmas import db, events, outbox, reference, settings, topology
+from sipmas import db, events, outbox, reference, settings
+from sipmas.outbox.publisher import DEFAULT_WINDOW
+from sipmas_cli import system, topology
 
 os.environ.setdefault(
     "SIPMAS_DATABASE_URL_TEMPLATE", "postgresql://postgres@127.0.0.1:5432/sipmas_bench_{service}"
@@ -224,7 +226,7 @@ def fresh_databases() -> None:
     """Scratch databases, dropped and migrated (``sipmas migrate``'s first half)."""
     for service in SERVICES:
         db.drop_database(settings.database_url(service))
-        db.migrate(service)
+        system.migrate(service)
 
 
 def registry_households(count: int, seed: int = 2027) -> list[Household]:
@@ -354,7 +356,7 @@ def approve(
             envelope["occurred_at"] = stamp
             phase.occurred[str(envelope["correlation_id"])] = phase.started
         with engine.begin() as conn:
-            outbox.add_many(conn, envelopes)
+            outbox.add(conn, envelopes)
     else:
         for number, envelope in enumerate(envelopes):
             delay = phase.started + number / rate - time.time()
@@ -602,7 +604,7 @@ def raw_baseline(amqp_uri: str, messages: int, rate: float, seconds: float) -> d
             outbox_relay.QUEUE, outbox_relay.EXCHANGE, routing_key=outbox_relay.ROUTING_KEY
         )
     body = outbox_relay.sample_body()
-    args = argparse.Namespace(amqp_uri=amqp_uri, events=messages, window=outbox.DEFAULT_WINDOW)
+    args = argparse.Namespace(amqp_uri=amqp_uri, events=messages, window=DEFAULT_WINDOW)
     with RawConsumer(amqp_uri, outbox_relay.QUEUE) as consumer:
         started = time.time()
         outbox_relay.publish_windowed(args, body)

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sipmas import db, settings
+from sipmas_cli import system
 
 os.environ.setdefault(
     "SIPMAS_DATABASE_URL_TEMPLATE", "postgresql://postgres@127.0.0.1:5432/sipmas_bench_{service}"
@@ -162,7 +163,7 @@ def main() -> None:
     again = None if args.no_reimport else reimport_file(args.rows, args.reimport_households)
     url = settings.database_url("registry")
     db.drop_database(url)
-    db.migrate("registry")
+    system.migrate("registry")
 
     copy_s = plain_copy_seconds(path)
     started = time.perf_counter()

@@ -73,7 +73,8 @@ from benchmarks.support import (  # noqa: E402
     percentile,
     scratch_vhost,
 )
-from sipmas import db, settings, topology  # noqa: E402
+from sipmas import db, settings  # noqa: E402
+from sipmas_cli import system, topology  # noqa: E402
 
 SERVICES = ("registry", "gateway")
 API = "/api/v1/households"
@@ -90,12 +91,12 @@ def fill_registry(people: int) -> Path:
     """The registry holding a real import of the generated file of ``people`` rows: migrated
     (new migrations apply to a kept database), imported only when it does not hold it yet."""
     path = registry_import.bench_file(people)
-    db.migrate("registry")
+    system.migrate("registry")
     if _holds(path):
         print(f"registry already holds {path.name}: import skipped", flush=True)
     else:
         db.drop_database(settings.database_url("registry"))
-        db.migrate("registry")
+        system.migrate("registry")
         from services.registry.importing import run
 
         started = time.perf_counter()
@@ -215,7 +216,7 @@ def service_env(amqp_uri: str, port: int) -> dict[str, str]:
 def sipmas(env: dict[str, str], *args: str) -> str:
     """``sipmas <args>`` as an operator runs it; its standard output."""
     done = subprocess.run(
-        [sys.executable, "-m", "sipmas.cli", *args],
+        [sys.executable, "-m", "sipmas_cli", *args],
         cwd=ROOT,
         env={**os.environ, **env},
         capture_output=True,
@@ -485,7 +486,7 @@ def run(args: argparse.Namespace, amqp_uri: str) -> dict[str, Any]:
     people, households = registry_size()
     print(f"registry: {people:,} people in {households:,} households", flush=True)
     db.drop_database(settings.database_url("gateway"))
-    db.migrate("gateway")
+    system.migrate("gateway")
     topology.declare(amqp_uri)
     port = free_port()
     env = service_env(amqp_uri, port)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.outbox_relay import cpu_model
-from sipmas import topology
+from sipmas_cli import topology
 
 ROOT = Path(__file__).resolve().parents[1]
 API = os.environ.get("RABBIT_API_URI", "http://127.0.0.1:15672/api")

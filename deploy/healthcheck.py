@@ -41,7 +41,8 @@ import urllib.request
 import warnings
 from pathlib import Path
 
-# Reading the migrations imports sipmas.outbox, hence nameko and eventlet, which warn on import.
+# Reading the migrations imports sipmas.db and sipmas.outbox, hence nameko and eventlet, which
+# warn on import.
 warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
 
 HTTP_SERVICES = {"gateway"}
@@ -129,11 +130,11 @@ def check_process(service: str, amqp_uri: str) -> None:
 
 
 def check_rpc_consumer(service: str, amqp_uri: str) -> None:
-    from sipmas import topology
+    from sipmas.messaging.connection import connection
 
     queue = f"rpc-{service}"
     try:
-        with topology.connection(amqp_uri) as conn:
+        with connection(amqp_uri) as conn:
             _, _, consumers = conn.channel().queue_declare(queue, passive=True)
     except Exception as error:  # unreachable, refused login, or the queue does not exist
         raise Unhealthy(f"broker: {queue}: {type(error).__name__}: {error}") from None
@@ -187,7 +188,7 @@ def check_migrated(service: str) -> None:
 
     from sipmas import settings
 
-    config = Config()  # as sipmas.db.alembic_config, without importing nameko into a probe
+    config = Config()  # as sipmas_cli.system.alembic_config, without importing nameko into a probe
     location = resources.files(f"services.{service}").joinpath("migrations")
     config.set_main_option("script_location", str(location))
     expected = set(ScriptDirectory.from_config(config).get_heads())

@@ -1,7 +1,8 @@
 """Engines, sessions and the nameko database dependency every service uses.
 
 Each service owns one PostgreSQL database (``settings.database_url(service)``); no service reads
-another's tables. Migrations are alembic, one history per service, run outside eventlet.
+another's tables. Migrations are alembic, one history per service, run outside eventlet: each
+service's ``env.py`` calls :func:`run_migrations`; ``sipmas migrate`` runs them all.
 """
 
 from __future__ import annotations
@@ -10,17 +11,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-from importlib import resources
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from nameko_sqlalchemy import Database as _NamekoDatabase
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from sipmas import settings
+from sipmas.outbox import writing
 
 ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
 IDLE_PING_SECONDS = 1.0  # a pooled connection idle longer than this is pinged before use
@@ -66,7 +65,9 @@ def ping_when_idle(engine: Engine, idle: float = IDLE_PING_SECONDS) -> Engine:
 
 
 class Database(_NamekoDatabase):
-    """nameko-sqlalchemy's ``Database``, configured from the environment instead of ``DB_URIS``."""
+    """nameko-sqlalchemy's ``Database``, configured from the environment instead of ``DB_URIS``,
+    whose sessions write the events their use cases emitted when they commit (it installs the
+    outbox's hooks on its own sessionmaker: :func:`sipmas.outbox.writing.install`)."""
 
     def setup(self) -> None:
         service = self.container.service_name
@@ -74,7 +75,9 @@ class Database(_NamekoDatabase):
         from nameko_sqlalchemy.database import Session as NamekoSession
 
         self.engine = create_engine(self.db_uri, **self.engine_options)  # pings when idle
-        self.Session = sessionmaker(bind=self.engine, class_=NamekoSession, **self.session_options)
+        self.Session = writing.install(
+            sessionmaker(bind=self.engine, class_=NamekoSession, **self.session_options)
+        )
 
 
 def run_migrations(service: str, metadata: sa.MetaData) -> None:
@@ -103,7 +106,8 @@ def engine(service: str) -> Engine:
 
 @contextmanager
 def session_scope(service: str) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
+    """A session of ``service``'s database (for the CLI and tests; events emitted in it are
+    inserted at once) that commits on success and rolls back on error."""
     session = Session(engine(service))
     try:
         yield session
@@ -147,18 +151,3 @@ def drop_database(url: str) -> None:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}"'))
     finally:
         admin.dispose()
-
-
-def alembic_config(service: str) -> Config:
-    """The alembic configuration of ``services.<service>.migrations``."""
-    location = resources.files(f"services.{service}").joinpath("migrations")
-    config = Config()
-    config.set_main_option("script_location", str(location))
-    config.set_main_option("sqlalchemy.url", settings.database_url(service))
-    return config
-
-
-def migrate(service: str) -> None:
-    """Create ``service``'s database if needed and apply its migrations."""
-    ensure_database(settings.database_url(service))
-    command.upgrade(alembic_config(service), "head")

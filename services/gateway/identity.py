@@ -19,7 +19,7 @@ import hashlib
 import re
 import secrets
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,8 +40,6 @@ LAST_USED_EVERY = timedelta(minutes=1)  # last_used_at is written at most this o
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 EDITABLE = ("name", "role", "kecamatan_codes", "desa_codes", "opd_code", "email", "phone", "active")
 USER_NAMESPACE = uuid.UUID("6f1d3c52-3b8e-4c39-9a57-5a1f0e7c2b10")  # correlation ids of users
-
-Emit = Callable[[Any, Mapping[str, Any]], None]  # outbox.add, or a service's self.outbox.add
 
 
 def token_days() -> int:
@@ -325,9 +323,7 @@ def _clock(session: Session) -> datetime:
     return session.scalar(sa.select(sa.func.clock_timestamp()))
 
 
-def create_user(
-    session: Session, data: Mapping[str, Any], actor: str, emit: Emit = outbox.add
-) -> dict[str, Any]:
+def create_user(session: Session, data: Mapping[str, Any], actor: str) -> dict[str, Any]:
     """A new user, announced to the other services in the same transaction."""
     clean = clean_user({"active": True, **data})
     if session.get(User, clean["username"]) is not None:
@@ -336,7 +332,7 @@ def create_user(
     user = User(**clean, created_at=now, created_by=actor, updated_at=now, updated_by=actor)
     session.add(user)
     session.flush()
-    emit(session, user_event(user))
+    outbox.add(session, user_event(user))
     return user_view(user)
 
 
@@ -367,7 +363,6 @@ def update_user(
     username: str,
     changes: Mapping[str, Any],
     actor: str,
-    emit: Emit = outbox.add,
 ) -> dict[str, Any]:
     """Change the fields given (the rest stay); the whole user is checked again. Nothing is
     announced when nothing changed. Deactivating revokes the user's tokens."""
@@ -387,7 +382,7 @@ def update_user(
         setattr(user, name, clean[name])
     user.updated_at, user.updated_by = now, actor
     session.flush()
-    emit(session, user_event(user))
+    outbox.add(session, user_event(user))
     return user_view(user)
 
 
@@ -395,11 +390,9 @@ def _comparable(value: Any) -> Any:
     return list(value) if isinstance(value, list | tuple) else value
 
 
-def deactivate_user(
-    session: Session, username: str, actor: str, emit: Emit = outbox.add
-) -> dict[str, Any]:
+def deactivate_user(session: Session, username: str, actor: str) -> dict[str, Any]:
     """The user can no longer sign in (every token revoked); their record and history stay."""
-    return update_user(session, username, {"active": False}, actor, emit)
+    return update_user(session, username, {"active": False}, actor)
 
 
 # --- tokens -------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from services.gateway.errors import ApiError, invalid, not_found, unwrap
 from services.gateway.http import Call, endpoint, load
 from services.gateway.models import Base
 from sipmas import db, evidence, outbox
-from sipmas.messaging import rpc
+from sipmas.messaging.rpc import rpc
 from sipmas.observability import Observe
 
 API = "/api/v1"

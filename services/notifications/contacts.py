@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from services.notifications.errors import NotFound
 from services.notifications.models import AgencyContact, HouseholdContact, StaffContact
-from sipmas import outbox, reference
+from sipmas import reference
+from sipmas.messaging import inbox
 
 AGENCY_FIELDS = ("email", "phone", "webhook_url", "webhook_secret")
 STAFF_FIELDS = ("name", "role", "email", "phone", "desa_codes", "kecamatan_codes", "active")
@@ -93,7 +94,7 @@ def on_user_registered(session: Session, consumer: str, event: dict[str, Any]) -
     """Keep staff contacts from the gateway's users (once per event: the inbox). A user of a
     staff role is upserted as they are now; one that became another role stops being reached.
     An event older than the contact's last change (a retry overtaken) changes nothing."""
-    if not outbox.first_delivery(session, consumer, event["event_id"]):
+    if not inbox.first_delivery(session, consumer, event["event_id"]):
         return
     user, at = event["data"], event["occurred_at"]
     newer = StaffContact.updated_at < at

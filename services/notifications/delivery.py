@@ -27,7 +27,6 @@ from sipmas import events, outbox, settings
 
 log = logging.getLogger(__name__)
 
-Emit = Callable[[Session, Mapping[str, Any]], None]
 SENDING_OUTCOMES = (OK, TEMPORARY, PERMANENT)
 MAX_DETAIL = 300
 
@@ -42,7 +41,6 @@ def now() -> datetime:
 def send_due(
     session: Session,
     channels: Mapping[str, Channel],
-    emit: Emit = outbox.add,
     clock: Callable[[], datetime] = now,
     batch: int | None = None,
 ) -> Counter:
@@ -67,7 +65,7 @@ def send_due(
     while active:
         for name in list(active):
             wanted = min(1 if name in ONE_PER_COMMIT else size, budgets[name])
-            sent = _send_batch(session, name, channels[name], emit, clock, wanted, secrets, done)
+            sent = _send_batch(session, name, channels[name], clock, wanted, secrets, done)
             budgets[name] -= sent
             if sent < wanted or budgets[name] <= 0:
                 active.remove(name)  # drained, or out of budget for this minute
@@ -86,7 +84,6 @@ def _send_batch(
     session: Session,
     name: str,
     channel: Channel,
-    emit: Emit,
     clock: Callable[[], datetime],
     size: int,
     secrets: dict[str, str | None],
@@ -98,11 +95,6 @@ def _send_batch(
         session.commit()  # ends the claiming transaction
         return 0
     _load_secrets(session, claimed, secrets)
-    reports: list[Mapping[str, Any]] = []
-
-    def collect(_: Session, envelope: Mapping[str, Any]) -> None:
-        reports.append(envelope)
-
     at = clock()
     ready = []
     for delivery in claimed:
@@ -113,10 +105,8 @@ def _send_batch(
             done[held] += 1
     sent = _send_together(channel, [message for _, message in ready])
     for (delivery, _), outcome in zip(ready, sent, strict=True):
-        done[_settle(session, delivery, outcome, collect, at)] += 1
-    if reports:
-        emit(session, reports)
-    session.commit()
+        done[_settle(session, delivery, outcome, at)] += 1
+    session.commit()  # the batch's reports with it (kept by the session until then)
     return len(claimed)
 
 
@@ -173,7 +163,6 @@ def attempt(
     session: Session,
     delivery: Delivery,
     channel: Channel,
-    emit: Emit,
     at: datetime,
     secrets: Mapping[str, str | None] | None = None,
 ) -> str:
@@ -182,7 +171,7 @@ def attempt(
     if held is not None:
         return held
     outcome = _send(channel, _message(session, delivery, secrets))
-    return _settle(session, delivery, outcome, emit, at)
+    return _settle(session, delivery, outcome, at)
 
 
 def _held_back(session: Session, delivery: Delivery, at: datetime) -> str | None:
@@ -195,7 +184,7 @@ def _held_back(session: Session, delivery: Delivery, at: datetime) -> str | None
     return None
 
 
-def _settle(session: Session, delivery: Delivery, outcome: Outcome, emit: Emit, at) -> str:
+def _settle(session: Session, delivery: Delivery, outcome: Outcome, at) -> str:
     """Log the attempt and decide: sent, retried later with backoff, or dead."""
     delivery.attempts += 1
     delivery.updated_at = at
@@ -203,10 +192,10 @@ def _settle(session: Session, delivery: Delivery, outcome: Outcome, emit: Emit, 
     if outcome.ok:
         delivery.state, delivery.sent_at, delivery.reason = "sent", at, None
         if report_sent():
-            emit(session, sent_event(delivery))
+            outbox.add(session, sent_event(delivery))
         return "sent"
     if outcome.status == PERMANENT or delivery.attempts >= settings.notify_max_attempts():
-        dead_letter(session, delivery, f"{outcome.status}: {outcome.detail}", emit)
+        dead_letter(session, delivery, f"{outcome.status}: {outcome.detail}")
         return "dead"
     delivery.next_attempt_at = at + timedelta(seconds=backoff.delay(delivery.attempts))
     delivery.reason = f"{outcome.status}: {outcome.detail}"
@@ -297,10 +286,10 @@ def _log(session: Session, delivery: Delivery, outcome: str, detail: str, at: da
 # --- dead letters, reports, resends -------------------------------------------------------------
 
 
-def dead_letter(session: Session, delivery: Delivery, reason: str, emit: Emit) -> None:
+def dead_letter(session: Session, delivery: Delivery, reason: str) -> None:
     """The end of a delivery that could not be made: kept with its reason, and reported."""
     delivery.state, delivery.reason = "dead", reason[:MAX_DETAIL]
-    emit(session, failed_event(delivery))
+    outbox.add(session, failed_event(delivery))
     log.error(
         "delivery %s (%s %s, %s to %s %s) dead-lettered after %d attempts: %s",
         delivery.id,

@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.notifications import planning, recipients, rules, templates
-from services.notifications.delivery import Emit
 from services.notifications.models import Delivery, KnownReferral
 from services.notifications.readmodel import OPEN_STATES
 from sipmas import settings
@@ -74,7 +73,7 @@ def open_by_agency(session: Session) -> dict[str, list[KnownReferral]]:
     return found
 
 
-def run(session: Session, at: datetime, emit: Emit) -> int:
+def run(session: Session, at: datetime) -> int:
     """Plan today's digests once the digest hour has come; returns how many were new."""
     day, hour = local_day(at)
     if hour < settings.digest_hour():
@@ -90,18 +89,16 @@ def run(session: Session, at: datetime, emit: Emit) -> int:
             "correlation_id": None,
             "data": summary(opd_code, day, rows, at),
         }
-        planned += plan_digest(session, event, emit)
+        planned += plan_digest(session, event)
     return planned
 
 
-def plan_digest(session: Session, event: dict[str, Any], emit: Emit) -> int:
+def plan_digest(session: Session, event: dict[str, Any]) -> int:
     recipient = recipients.agency(session, event["data"]["opd_code"])
     context = {"event": event, "data": event["data"], "recipient": recipient.card()}
     content = templates.render(rules.DIGEST, "email", context)
     address = recipient.addresses.get("email")
     if recipient.blocked or not address:
         reason = recipient.blocked or "no_address"
-        return planning.insert_delivery(
-            session, event, recipient, "email", content, "dead", reason, emit
-        )
+        return planning.insert_delivery(session, event, recipient, "email", content, "dead", reason)
     return planning.insert_delivery(session, event, recipient, "email", content, address=address)

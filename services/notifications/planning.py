@@ -17,26 +17,26 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.notifications import readmodel, recipients, rules, templates
-from services.notifications.delivery import Emit, dead_letter
+from services.notifications.delivery import dead_letter
 from services.notifications.models import Delivery
 from services.notifications.recipients import Recipient
-from sipmas import outbox
+from sipmas.messaging import inbox
 
 log = logging.getLogger(__name__)
 
 
-def on_event(session: Session, consumer: str, event: dict[str, Any], emit: Emit) -> int:
+def on_event(session: Session, consumer: str, event: dict[str, Any]) -> int:
     """Once per event (inbox): keep what it says of referrals, plan its deliveries."""
-    if not outbox.first_delivery(session, consumer, event["event_id"]):
+    if not inbox.first_delivery(session, consumer, event["event_id"]):
         return 0
     readmodel.apply(session, event)
-    return plan(session, event, emit)
+    return plan(session, event)
 
 
-def on_events(session: Session, consumer: str, batch: list[dict[str, Any]], emit: Emit) -> int:
+def on_events(session: Session, consumer: str, batch: list[dict[str, Any]]) -> int:
     """:func:`on_event` for a batch of events, in the caller's one transaction: one inbox
     statement for all of them; each event new to this consumer is kept and planned."""
-    new = outbox.first_deliveries(session, consumer, [event["event_id"] for event in batch])
+    new = inbox.first_deliveries(session, consumer, [event["event_id"] for event in batch])
     recipients.prefetch_households(session, _households_told(batch))
     planned = 0
     try:
@@ -45,7 +45,7 @@ def on_events(session: Session, consumer: str, batch: list[dict[str, Any]], emit
             if event_id in new:
                 new.discard(event_id)  # the same event twice in a batch is planned once
                 readmodel.apply(session, event)
-                planned += plan(session, event, emit)
+                planned += plan(session, event)
     finally:
         session.info.pop(recipients.KNOWN_HOUSEHOLDS, None)  # read for this batch only
     return planned
@@ -63,7 +63,7 @@ def _households_told(batch: list[dict[str, Any]]) -> list[int]:
     ]
 
 
-def plan(session: Session, event: dict[str, Any], emit: Emit) -> int:
+def plan(session: Session, event: dict[str, Any]) -> int:
     """The deliveries the rules name for ``event``; returns how many were new."""
     data = event["data"]
     created = 0
@@ -73,12 +73,12 @@ def plan(session: Session, event: dict[str, Any], emit: Emit) -> int:
         ]
         for recipient in found:
             for send in rule.sends:
-                created += _plan_one(session, event, recipient, send, emit)
+                created += _plan_one(session, event, recipient, send)
     return created
 
 
 def _plan_one(
-    session: Session, event: dict[str, Any], recipient: Recipient, send: rules.Send, emit: Emit
+    session: Session, event: dict[str, Any], recipient: Recipient, send: rules.Send
 ) -> int:
     channel = send.channel
     address = recipient.addresses.get(channel)
@@ -89,7 +89,7 @@ def _plan_one(
         )
     content = message(event, recipient, channel)
     if reason:  # a required message nobody can receive: dead now, reported, resendable later
-        return insert_delivery(session, event, recipient, channel, content, "dead", reason, emit)
+        return insert_delivery(session, event, recipient, channel, content, "dead", reason)
     return insert_delivery(session, event, recipient, channel, content, address=address)
 
 
@@ -110,7 +110,6 @@ def insert_delivery(
     content: dict[str, str],
     state: str = "pending",
     reason: str | None = None,
-    emit: Emit | None = None,
     address: str | None = None,
 ) -> int:
     """Insert one delivery unless its (event, recipient, channel) exists; 1 when new."""
@@ -133,8 +132,8 @@ def insert_delivery(
     new_id = session.execute(_INSERT, row).scalar()  # Core: the ORM's bulk path cost more
     if new_id is None:
         return 0
-    if state == "dead" and emit is not None:
-        dead_letter(session, session.get(Delivery, new_id), reason or "unknown", emit)
+    if state == "dead":
+        dead_letter(session, session.get(Delivery, new_id), reason or "unknown")
     elif state == "skipped":
         log.info("delivery %s (%s, %s) skipped: %s", new_id, event["event_type"], channel, reason)
     return 1

@@ -16,10 +16,11 @@ from functools import partial
 from typing import Any
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from services.notifications import channels, delivery
 from sipmas import db, outbox, settings
+from sipmas.outbox import writing
 
 log = logging.getLogger(__name__)
 
@@ -74,15 +75,15 @@ class Sender(DependencyProvider):
         self.wake()
 
     def _run(self, name: str) -> None:
-        engine = db.engine(self.container.service_name)
+        sessions = writing.install(sessionmaker(bind=db.engine(self.container.service_name)))
         wake, channel = self._wakes[name], {name: self.channels[name]}
         while not self._stop.is_set():
             wake.clear()
             try:
-                outbox.reset_written()
-                with Session(engine) as session:
+                writing.reset_written()
+                with sessions() as session:  # a batch's reports written at its commit
                     done = send_round(session, channel)
-                if outbox.written():
+                if writing.written():
                     self._wake_relays()  # the failure reports are committed
                 if done:
                     log.info("sender %s: %s", name, dict(done))
@@ -106,4 +107,4 @@ class Sender(DependencyProvider):
 
 def send_round(session: Session, to: Mapping[str, channels.Channel]) -> Any:
     """One round: everything due, sent (``delivery.send_due`` commits batch by batch)."""
-    return delivery.send_due(session, to, outbox.add)
+    return delivery.send_due(session, to)

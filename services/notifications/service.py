@@ -15,7 +15,9 @@ from services.notifications.errors import Invalid
 from services.notifications.models import Base
 from services.notifications.sender import Sender
 from sipmas import db, outbox, refusals, settings
-from sipmas.messaging import consumes, consumes_batch, rpc
+from sipmas.messaging.batch import consumes_batch
+from sipmas.messaging.consumer import consumes
+from sipmas.messaging.rpc import rpc
 from sipmas.observability import Observe
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,7 @@ class NotificationsService:
         """A batch of events (``consumes_batch``), planned in one transaction."""
         with self.db.get_session() as session:
             consumer = f"notifications.{method}"
-            planned = planning.on_events(session, consumer, batch, self.outbox.add)
+            planned = planning.on_events(session, consumer, batch)
         if planned:
             self.sender.wake()  # committed: send now rather than at the next look
 
@@ -79,7 +81,7 @@ class NotificationsService:
     @timer(interval=settings.timer_seconds("notifications_digest", 600))
     def digests(self) -> None:
         with self.db.get_session() as session:
-            planned = digest.run(session, delivery.now(), self.outbox.add)
+            planned = digest.run(session, delivery.now())
         if planned:
             self.sender.wake()
             log.info("digest: %d agency digests planned", planned)

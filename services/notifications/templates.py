@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from sipmas import events, reference, settings
-from sipmas.messaging import scrub
+from sipmas.messaging.scrub import scrub
 
 PARTS: dict[str, tuple[str, ...]] = {
     "email": ("email.subject", "email.txt", "email.html"),

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from services.referral import cases, messages, referrals, table_store
 from services.referral.models import Case, Household, Referral
-from sipmas import outbox
+from sipmas.messaging import inbox
 
 LIVE = ("created", "sent", "received", "in_progress")
 
@@ -21,7 +21,7 @@ def on_household_verified(
     session: Session, consumer: str, event: dict[str, Any], facts: dict[str, Any] | None
 ) -> Case | None:
     """``facts``: the registry's ``household_facts`` (members with age and NIK, address)."""
-    if not outbox.first_delivery(session, consumer, event["event_id"]):
+    if not inbox.first_delivery(session, consumer, event["event_id"]):
         return None
     return _apply(session, event, facts)
 
@@ -34,7 +34,7 @@ def on_households_verified(
 ) -> None:
     """:func:`on_household_verified` for a batch, in the caller's one transaction: one inbox
     statement; each event new to this consumer is applied in the order it came."""
-    new = outbox.first_deliveries(session, consumer, [event["event_id"] for event in batch])
+    new = inbox.first_deliveries(session, consumer, [event["event_id"] for event in batch])
     for event, known in zip(batch, facts, strict=True):
         event_id = str(event["event_id"])
         if event_id in new:

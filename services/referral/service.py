@@ -11,16 +11,32 @@ from typing import Any
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
-from services.referral import agency, escalation, opening, referrals, schemas, table_store, views
+from services.referral import (
+    agency,
+    escalation,
+    opening,
+    overdue,
+    referrals,
+    schemas,
+    table_store,
+    views,
+)
 from services.referral.errors import Invalid, NotFound
 from services.referral.lifecycle import IllegalTransition
 from services.referral.models import Base, Referral
-from sipmas import db, outbox, reference, refusals, settings, topology
-from sipmas.messaging import consumes_batch, consumes_inbound, rpc
+from sipmas import db, events, outbox, reference, refusals, settings
+from sipmas.messaging.batch import consumes_batch
+from sipmas.messaging.ordered import consumes_inbound
+from sipmas.messaging.rpc import rpc
 from sipmas.observability import Observe
 
 log = logging.getLogger(__name__)
-INBOUND_EXCHANGE, INBOUND_KEY, INBOUND_QUEUE = topology.INBOUND[0]
+# The agencies' answers (the OPD contract, docs/asyncapi.yaml): ``status.<opd_code>`` messages.
+INBOUND_EXCHANGE, INBOUND_KEY, INBOUND_QUEUE = (
+    events.OPD_INBOUND_EXCHANGE,
+    "status.*",
+    "referral.opd-inbound",
+)
 
 
 refusing = refusals.refusing(IllegalTransition)
@@ -33,7 +49,7 @@ def _no_case(data: dict[str, Any]) -> bool:
 
 class ReferralService:
     name = "referral"
-    observe = Observe()  # health, JSON logs with the correlation id, metrics
+    observe = Observe(gauges=[overdue.OVERDUE])  # health, logs, metrics; overdue referrals
     db = db.Database(Base)
     outbox = outbox.Outbox()
     registry = RpcProxy("registry")

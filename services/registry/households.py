@@ -19,6 +19,7 @@ from services.registry import scope as area
 from services.registry.importing.pipeline import Importer
 from services.registry.importing.problems import PROBLEMS
 from sipmas import events, nik, outbox
+from sipmas.messaging import inbox
 from sipmas.refusals import Refused
 
 OUTSIDE = "di luar wilayah Anda / outside your area"
@@ -433,7 +434,7 @@ def move(
 
 def apply_event(session: Session, consumer: str, event: dict[str, Any]) -> dict | None:
     """Move a household as another service's event says, once per event (inbox)."""
-    if not outbox.first_delivery(session, consumer, event["event_id"]):
+    if not inbox.first_delivery(session, consumer, event["event_id"]):
         return None
     return _apply(session, event)
 
@@ -443,7 +444,7 @@ def apply_events(session: Session, consumer: str, events: list[dict[str, Any]]) 
     statement for all of them, then each first-seen event in household order (a stable sort:
     one household's events keep their order, and two batches lock households in the same
     order, so they cannot deadlock)."""
-    fresh = outbox.first_deliveries(session, consumer, [e["event_id"] for e in events])
+    fresh = inbox.first_deliveries(session, consumer, [e["event_id"] for e in events])
     for event in sorted(events, key=lambda e: e["data"]["household_id"]):
         if str(event["event_id"]) in fresh:
             fresh.discard(str(event["event_id"]))  # the same event twice in one batch: once

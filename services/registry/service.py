@@ -16,7 +16,8 @@ from services.registry import scope as area
 from services.registry.importing import process, run
 from services.registry.models import Base
 from sipmas import db, outbox, refusals
-from sipmas.messaging import consumes_batch, rpc
+from sipmas.messaging.batch import consumes_batch
+from sipmas.messaging.rpc import rpc
 from sipmas.observability import Observe
 
 

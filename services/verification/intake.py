@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from services.verification import tasking
 from services.verification.errors import NotFound
 from services.verification.models import Household, Task
-from sipmas import outbox, settings
+from sipmas import settings
+from sipmas.messaging import inbox
 
 # DTSEN ranks every household nationally (desil 1–10). Above this desil a household is outside
 # the social-assistance target and is not sent to the field unless someone asks; every other
@@ -31,7 +32,7 @@ def on_registered(session: Session, consumer: str, event: dict[str, Any]) -> Tas
 
     Once per event (inbox), so a redelivered event neither duplicates nor reopens anything.
     """
-    if not outbox.first_delivery(session, consumer, event["event_id"]):
+    if not inbox.first_delivery(session, consumer, event["event_id"]):
         return None
     data = event["data"]
     household = session.get(Household, data["household_id"]) or Household(id=data["household_id"])
@@ -68,7 +69,7 @@ def request(session: Session, household_id: int, actor: str) -> Task:
 
 def on_case_resolved(session: Session, consumer: str, event: dict[str, Any]) -> None:
     """A resolved case is checked again after a while: did the help lift the household?"""
-    if not outbox.first_delivery(session, consumer, event["event_id"]):
+    if not inbox.first_delivery(session, consumer, event["event_id"]):
         return
     household = session.get(Household, event["data"]["household_id"])
     if household is None:

@@ -14,7 +14,8 @@ from services.verification import decisions, intake, schemas, staff, tasking, vi
 from services.verification.models import Base
 from services.verification.tasks import IllegalTransition
 from sipmas import db, outbox, refusals, settings
-from sipmas.messaging import consumes, rpc
+from sipmas.messaging.consumer import consumes
+from sipmas.messaging.rpc import rpc
 from sipmas.observability import Observe
 
 log = logging.getLogger(__name__)

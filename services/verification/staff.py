@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.verification.models import Staff
-from sipmas import outbox
+from sipmas.messaging import inbox
 
 # Gateway roles kept as staff: admins too, since verification lets an admin approve.
 STAFF_ROLES = ("verifier", "supervisor", "operator", "admin")
@@ -33,7 +33,7 @@ def on_user_registered(session: Session, consumer: str, event: dict[str, Any]) -
     is upserted as they are now; one that became another role is deactivated. An event older
     than what the record already follows (a retry overtaken by a newer change) changes nothing.
     """
-    if not outbox.first_delivery(session, consumer, event["event_id"]):
+    if not inbox.first_delivery(session, consumer, event["event_id"]):
         return
     user, at = event["data"], event["occurred_at"]
     newer = sa.or_(Staff.updated_at.is_(None), Staff.updated_at < at)

@@ -17,14 +17,15 @@ Events handled and failed are counted by :mod:`sipmas.messaging` itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 
-from sipmas import topology
-from sipmas.messaging import Consumes
+from sipmas.messaging.consumer import Consumes
+from sipmas.messaging.topology import dead_queue
 from sipmas.observability import context, metrics
 from sipmas.observability.health import Probe
 
@@ -40,8 +41,9 @@ class Observation:
 class Observe(DependencyProvider):
     """Correlation ids in logs, gauges on scrape, the process's metrics endpoint."""
 
-    def __init__(self) -> None:
+    def __init__(self, gauges: Iterable[metrics.ServiceGauge] = ()) -> None:
         self._bound: dict[int, Any] = {}
+        self.gauges = tuple(gauges)  # measured on each scrape, beside the common ones
 
     def setup(self) -> None:
         service = self.container.service_name
@@ -52,6 +54,7 @@ class Observe(DependencyProvider):
                 self.container.config.get(AMQP_URI_CONFIG_KEY),
                 queues=self.dead_letter_queues,
                 pooled=True,
+                gauges=self.gauges,
             )
         )
 
@@ -74,7 +77,7 @@ class Observe(DependencyProvider):
     def dead_letter_queues(self) -> list[str]:
         """The dead-letter queues of this service's ``consumes`` handlers, as they run."""
         return sorted(
-            topology.dead_queue(entrypoint.queue.name)
+            dead_queue(entrypoint.queue.name)
             for entrypoint in self.container.entrypoints
             if isinstance(entrypoint, Consumes) and getattr(entrypoint, "queue", None)
         )

@@ -35,7 +35,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
-from sipmas import settings, topology
+from sipmas import settings
+from sipmas.messaging.connection import connection
 
 RPC_QUEUE_TEMPLATE = "rpc-{}"  # nameko.rpc's; not imported: a probe must start fast (no eventlet)
 
@@ -59,17 +60,6 @@ def check_timeout() -> float:
     return float(settings.env("SIPMAS_HEALTH_TIMEOUT_SECONDS", "3"))
 
 
-def dead_letter_queues(service: str) -> list[str]:
-    """The dead-letter queues of ``service``'s consumers as :mod:`sipmas.topology` declares them."""
-    queues = [
-        topology.consumer_queue(producer, event_type, consumer, method)
-        for producer, event_type, consumer, method in topology.CONSUMERS
-        if consumer == service
-    ]
-    queues += [queue for _, _, queue in topology.INBOUND if queue.startswith(f"{service}.")]
-    return [topology.dead_queue(queue) for queue in queues]
-
-
 class Probe:
     """The connections one service's checks use: its database (statement and connect timeouts)
     and the broker (a socket timeout). ``pooled`` keeps one database connection for a process
@@ -82,11 +72,13 @@ class Probe:
         queues: Callable[[], Iterable[str]] | None = None,
         timeout: float | None = None,
         pooled: bool = False,
+        gauges: Iterable[Any] = (),
     ) -> None:
         self.service = service
+        self.gauges = tuple(gauges)  # the service's own ``metrics.ServiceGauge``s
         self.amqp_uri = amqp_uri or settings.amqp_uri()
         self.timeout = timeout if timeout is not None else check_timeout()
-        self._queues = queues or (lambda: dead_letter_queues(service))
+        self._queues = queues or (lambda: ())  # a running service names its own (``Observe``)
         self._engine: Engine | None = None
         self._pooled = pooled
 
@@ -202,9 +194,12 @@ def check(
     database: bool = True,
     alive: bool = True,
     timeout: float | None = None,
+    queues: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """Check ``service`` once (see :meth:`Probe.check`); no connection stays open."""
-    probe = Probe(service, amqp_uri, timeout=timeout)
+    """Check ``service`` once (see :meth:`Probe.check`), with the dead letters of ``queues``;
+    no connection stays open."""
+    wanted = list(queues)
+    probe = Probe(service, amqp_uri, queues=lambda: wanted, timeout=timeout)
     try:
         return probe.check(database=database, alive=alive)
     finally:
@@ -228,7 +223,7 @@ def queue_state(conn: amqp.Connection, queue: str) -> tuple[int, int] | None:
 @contextmanager
 def broker_connection(amqp_uri: str, timeout: float) -> Iterator[amqp.Connection]:
     """A connection whose every wait for the broker gives up after ``timeout`` seconds."""
-    with topology.connection(amqp_uri) as conn:
+    with connection(amqp_uri) as conn:
         conn.transport.sock.settimeout(timeout)
         yield conn
 
@@ -307,8 +302,9 @@ def _describe_check(name: str, found: dict[str, Any]) -> str:
     return "ok"
 
 
-def main(service: str, as_json: bool = False) -> int:
-    """``sipmas health SERVICE [--json]``: exit 0 when healthy, 1 when not."""
-    result = check(service)
+def main(service: str, as_json: bool = False, queues: Iterable[str] = ()) -> int:
+    """``sipmas health SERVICE [--json]``: exit 0 when healthy, 1 when not; ``queues``: the
+    service's dead-letter queues (the command reads them from the service's declarations)."""
+    result = check(service, queues=list(queues))
     print(json.dumps(result, indent=2) if as_json else render(result))
     return 0 if result["healthy"] else 1

@@ -13,7 +13,8 @@ separate relay drains or a queue another replica consumes:
 
 - ``sipmas_outbox_unpublished{service}``, ``sipmas_outbox_lag_seconds{service}``;
 - ``sipmas_dead_letters{queue}``;
-- ``sipmas_referrals_overdue{opd_code}`` (the referral service: see :mod:`.overdue`);
+- the gauges a service adds of its own (``Observe(gauges=[ServiceGauge(...)])``), such as
+  ``sipmas_referrals_overdue{opd_code}`` (the referral service's);
 - ``sipmas_health_ok{service,check}``: 1 when the check passes, 0 when not.
 
 :func:`serve` starts one HTTP endpoint per process (``SIPMAS_METRICS_PORT``, default 9100,
@@ -29,6 +30,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -71,21 +73,15 @@ def metrics_address() -> str:
 # --- gauges measured when scraped ---------------------------------------------------------------
 
 
-def _referrals_overdue(probe: Probe) -> dict[str, int]:
-    from sipmas.observability import overdue
+@dataclass(frozen=True)
+class ServiceGauge:
+    """A gauge one service adds, measured on each scrape: ``measure(probe)`` gives a value per
+    label value (the probe's database engine is the service's own, bounded by its timeout)."""
 
-    return overdue.by_agency(probe)
-
-
-# Gauges one service adds: service name -> what it measures, by label value.
-SERVICE_GAUGES: dict[str, tuple[str, str, str, Callable[[Probe], dict[str, int]]]] = {
-    "referral": (
-        "sipmas_referrals_overdue",
-        "Live referrals past their receive or complete target, by agency",
-        "opd_code",
-        _referrals_overdue,
-    ),
-}
+    name: str
+    documentation: str
+    label: str
+    measure: Callable[[Probe], dict[str, int]]
 
 
 class ServiceGauges(Collector):
@@ -130,15 +126,15 @@ class ServiceGauges(Collector):
                 families["lag"].add_metric([probe.service], outbox["lag_seconds"])
             for queue, depth in checks.get("dead_letters", {}).get("queues", {}).items():
                 families["dead"].add_metric([queue], depth)
-            if probe.service in SERVICE_GAUGES and checks["database"]["ok"]:
-                self._service_gauges(probe, families[probe.service])
+            if checks["database"]["ok"]:
+                for gauge in probe.gauges:
+                    self._service_gauge(probe, gauge, families[gauge.name])
         yield from families.values()
 
     @staticmethod
-    def _service_gauges(probe: Probe, family: GaugeMetricFamily) -> None:
-        measure = SERVICE_GAUGES[probe.service][3]
+    def _service_gauge(probe: Probe, gauge: ServiceGauge, family: GaugeMetricFamily) -> None:
         try:
-            values = measure(probe)
+            values = gauge.measure(probe)
         except Exception as error:  # a scrape reports what it could measure
             log.warning("%s gauges of %s not measured: %s", family.name, probe.service, error)
             return
@@ -162,8 +158,11 @@ class ServiceGauges(Collector):
                 "sipmas_health_ok", "1 when the health check passes", labels=["service", "check"]
             ),
         }
-        for service, (name, documentation, label, _) in SERVICE_GAUGES.items():
-            families[service] = GaugeMetricFamily(name, documentation, labels=[label])
+        for probe in self.probes():
+            for gauge in probe.gauges:
+                families[gauge.name] = GaugeMetricFamily(
+                    gauge.name, gauge.documentation, labels=[gauge.label]
+                )
         return families
 
 

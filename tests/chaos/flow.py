@@ -1,5 +1,5 @@
 """Households flowing through SIPMAS while it is being broken: the demo's staff, field visits
-and supervisor (``sipmas.demo``), driven by a client that outlives crashes.
+and supervisor (``sipmas_cli.demo``), driven by a client that outlives crashes.
 
 Every call is retried until the service answers, so every call the driver makes is idempotent:
 staff and contacts are upserts, a visit carries its ``client_key`` (built once, sent again as it
@@ -20,9 +20,9 @@ from typing import Any
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.verification.tasks import STATES
-from sipmas.demo import day
-from sipmas.demo import field as demo_field
-from sipmas.demo.client import Refusal
+from sipmas_cli.demo import day
+from sipmas_cli.demo import field as demo_field
+from sipmas_cli.demo.client import Refusal
 from tests.support.services import ROOT
 
 CALL_SECONDS = 8.0  # one attempt; a request to a killed service waits in its queue meanwhile
@@ -30,7 +30,7 @@ PATIENCE_SECONDS = 150.0  # all attempts of one call
 
 
 class Rpc:
-    """``sipmas.demo.client.Cluster``'s ``call``/``ask``, for a client that outlives crashes: a
+    """``sipmas_cli.demo.client.Cluster``'s ``call``/``ask``, for a client that outlives crashes: a
     call that fails (a timeout, a lost connection, a database error inside the service) is sent
     again on a new proxy — a new reply queue, as a broker restart deletes the old one."""
 
@@ -77,7 +77,7 @@ def import_file(env: dict[str, str], path: Path, logs: Path, attempts: int = 6) 
     (a file imported before is recognised by its SHA-256 and changes nothing)."""
     for attempt in range(1, attempts + 1):
         done = subprocess.run(
-            [sys.executable, "-m", "sipmas.cli", "import", "--source", "p3ke", str(path)],
+            [sys.executable, "-m", "sipmas_cli", "import", "--source", "p3ke", str(path)],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -135,7 +135,7 @@ class Visit:
 
     household_id: int
     kecamatan: str | None
-    scenario: str  # sipmas.demo.field.plan: a welfare class or a scenario
+    scenario: str  # sipmas_cli.demo.field.plan: a welfare class or a scenario
     release_at: float  # seconds into the flow when its verifier goes
     payload: dict[str, Any] | None = None  # the visit as sent (resent as it is)
     second: dict[str, Any] | None = None  # the second verifier's visit
@@ -222,7 +222,7 @@ class Field:
         visit.flags = sorted({flag["code"] for flag in answer["flags"]})
 
     def decide(self, visit: Visit, task: dict[str, Any]) -> None:
-        """As ``sipmas.demo.field.decide_all`` decides, one household at a time."""
+        """As ``sipmas_cli.demo.field.decide_all`` decides, one household at a time."""
         actor, task_id = self.team.supervisor, task["task_id"]
         if visit.scenario == "false_claim":
             request = {

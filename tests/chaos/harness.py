@@ -113,7 +113,7 @@ class System:
         python = [sys.executable, "-m"]
         self.processes: dict[str, Managed] = {
             "sinks": Managed(
-                "sinks", [*python, "sipmas.cli", "sinks"], env, logs / "sinks.log", self._sinks_up
+                "sinks", [*python, "sipmas_cli", "sinks"], env, logs / "sinks.log", self._sinks_up
             )
         }
         for name in SERVICES:

@@ -75,8 +75,8 @@ from services.registry.lifecycle import VERDICT_ACTIONS
 from services.registry.sources import FORMATS, normalise_header
 from services.verification.rules import ELIGIBLE_CLASSES
 from sipmas import events, settings
-from sipmas.demo.agencies import Ledger as AgencyLedger
-from sipmas.demo.field import REJECTED
+from sipmas_cli.demo.agencies import Ledger as AgencyLedger
+from sipmas_cli.demo.field import REJECTED
 from tests.chaos.readers import READER, Read
 from tests.support import broker
 

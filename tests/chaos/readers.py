@@ -40,7 +40,7 @@ def supervisor_token(env: dict[str, str]) -> str:
 
     def sipmas(*argv: str) -> str:
         done = subprocess.run(
-            [sys.executable, "-m", "sipmas.cli", "users", "--actor", "chaos-admin", *argv],
+            [sys.executable, "-m", "sipmas_cli", "users", "--actor", "chaos-admin", *argv],
             cwd=ROOT,
             env=env,
             capture_output=True,

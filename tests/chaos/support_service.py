@@ -15,7 +15,8 @@ import os
 import time
 from typing import Any
 
-from sipmas.messaging import consumes_inbound, rpc
+from sipmas.messaging.ordered import consumes_inbound
+from sipmas.messaging.rpc import rpc
 
 EXCHANGE = os.environ.get("INBOUND_ORDER_EXCHANGE", "test.inbound")
 QUEUE = os.environ.get("INBOUND_ORDER_QUEUE", "test.inbound-order")

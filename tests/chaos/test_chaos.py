@@ -7,7 +7,7 @@ means); the table is printed either way.
 The services run as their containers do (``nameko run --config config.yaml services.<name>.
 service``, one process each, ``sipmas sinks`` as the mail server, SMS gateway and agencies'
 webhook receivers), with the production settings for retries; the agencies are the demo's pika
-clients (``sipmas.demo.agencies``), the field the demo's verifiers and supervisor.
+clients (``sipmas_cli.demo.agencies``), the field the demo's verifiers and supervisor.
 
 Replay a run: ``SIPMAS_CHAOS_SEED=<seed printed> pytest tests/chaos``. Other knobs:
 ``SIPMAS_CHAOS_HOUSEHOLDS`` (50), ``SIPMAS_CHAOS_INFRA=0`` (process kills only: RabbitMQ and
@@ -31,9 +31,10 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from services.registry import synthetic
-from sipmas import db, reference, settings, topology
-from sipmas.demo import agencies, imports
-from sipmas.demo import field as demo_field
+from sipmas import db, reference, settings
+from sipmas_cli import topology
+from sipmas_cli.demo import agencies, imports
+from sipmas_cli.demo import field as demo_field
 from tests.chaos import flow, harness, ledger, readers
 from tests.demo.ports import free_port
 from tests.support import broker
@@ -98,7 +99,7 @@ def system(vhost, run_dir, monkeypatch):
     for url in urls.values():
         db.drop_database(settings.with_psycopg2(url))
     subprocess.run(
-        [sys.executable, "-m", "sipmas.cli", "migrate", *ledger.SERVICES],
+        [sys.executable, "-m", "sipmas_cli", "migrate", *ledger.SERVICES],
         env=dict(os.environ),
         cwd=ROOT,
         check=True,
@@ -197,7 +198,7 @@ def test_nothing_is_lost_or_applied_twice_under_chaos(system, vhost, seed):
 def _audit_verify() -> subprocess.CompletedProcess:
     """``sipmas audit verify`` on the run's gateway database, as an auditor runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "sipmas.cli", "audit", "verify"],
+        [sys.executable, "-m", "sipmas_cli", "audit", "verify"],
         cwd=ROOT,
         env=dict(os.environ),
         capture_output=True,

@@ -26,7 +26,8 @@ import amqp
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from sipmas import messaging, topology
+from sipmas.messaging.dead_letters import dead_letters
+from sipmas_cli import topology
 from tests.chaos.proxy import Proxy
 from tests.integration.support_amqp import wait_for
 from tests.support.services import ROOT, consuming, stop
@@ -104,7 +105,7 @@ def test_an_update_that_always_fails_is_dead_lettered_and_the_next_goes_on(inbou
     send, applied, queue = inbound
     send({"n": 1, "fail_always": True}, {"n": 2})
     assert [n for n, _ in applied(1)] == ["2"]
-    dead = messaging.dead_letters(amqp_uri, queue)
+    dead = dead_letters(amqp_uri, queue)
     assert [(d["body"]["n"], d["attempts"]) for d in dead] == [(1, 3)]
 
 

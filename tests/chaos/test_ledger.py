@@ -7,7 +7,7 @@ from types import SimpleNamespace as Row
 
 import pytest
 
-from sipmas.demo.agencies import Ledger, Received
+from sipmas_cli.demo.agencies import Ledger, Received
 from tests.chaos import ledger
 from tests.chaos.readers import READER, Read
 

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from sipmas import db, reference, settings, topology
-from sipmas.demo import summary
+from sipmas import db, reference, settings
+from sipmas_cli import topology
+from sipmas_cli.demo import summary
 from tests.demo.ports import free_port
 from tests.integration.support_amqp import wait_for
 from tests.support.services import ROOT, consuming, purge_queues, system_env
@@ -59,7 +60,7 @@ def system(amqp_uri, tmp_path):
         db.drop_database(settings.with_psycopg2(url))
     python = [sys.executable, "-m"]
     subprocess.run(
-        [*python, "sipmas.cli", "migrate", *SERVICES],
+        [*python, "sipmas_cli", "migrate", *SERVICES],
         env=env,
         cwd=ROOT,
         check=True,
@@ -70,7 +71,7 @@ def system(amqp_uri, tmp_path):
     logs = {name: open(tmp_path / f"{name}.log", "w") for name in ("sinks", "services")}  # noqa: SIM115
     started = [
         subprocess.Popen(
-            [*python, "sipmas.cli", "sinks"],
+            [*python, "sipmas_cli", "sinks"],
             env=env,
             cwd=ROOT,
             stdout=logs["sinks"],
@@ -106,7 +107,7 @@ def system(amqp_uri, tmp_path):
 
 def _demo(env: dict[str, str], cwd: Path, *args: str, timeout: float = 150):
     return subprocess.run(
-        [sys.executable, "-m", "sipmas.cli", "demo", *args],
+        [sys.executable, "-m", "sipmas_cli", "demo", *args],
         env=env,
         cwd=cwd,
         capture_output=True,

@@ -10,7 +10,7 @@ import pytest
 
 from services.notifications import webhooks
 from services.notifications.channels import Message, email, sms, webhook
-from sipmas.demo import sinks
+from sipmas_cli.demo import sinks
 from tests.demo.ports import free_port
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from sipmas.demo import summary
-from sipmas.demo.agencies import Ledger, Received, Sent
-from sipmas.demo.field import Visited
-from sipmas.demo.imports import Household, Imported
-from sipmas.demo.summary import Facts
+from sipmas_cli.demo import summary
+from sipmas_cli.demo.agencies import Ledger, Received, Sent
+from sipmas_cli.demo.field import Visited
+from sipmas_cli.demo.imports import Household, Imported
+from sipmas_cli.demo.summary import Facts
 
 SANGATTA = "64.08.04"
 

@@ -35,7 +35,8 @@ from urllib.parse import urlsplit
 import psycopg2
 import pytest
 
-from sipmas import broker_access, topology
+from sipmas import broker_access
+from sipmas_cli import topology
 from tests.deploy import support
 from tests.deploy.support import ROOT
 from tests.integration.support_amqp import depth, wait_for

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import jsonschema_rs
 import pytest
 
-from sipmas import topology
+from sipmas_cli import topology
 from tests.deploy import support
 from tests.deploy.support import K8S, ROOT, SCHEMAS
 
@@ -243,7 +243,7 @@ def test_dockerfile_builds_one_non_root_image_without_build_tools():
 
 def test_dockerignore_keeps_out_what_the_image_must_not_hold_and_nothing_it_needs():
     needed = ["pyproject.toml", "README.md", "config.yaml", "deploy/entrypoint.sh"]
-    needed += ["deploy/healthcheck.py", "sipmas/cli.py", "services/registry/service.py"]
+    needed += ["deploy/healthcheck.py", "sipmas_cli/main.py", "services/registry/service.py"]
     needed += [str(p.relative_to(ROOT)) for p in (ROOT / "sipmas" / "reference").rglob("*.csv")]
     for path in needed:
         assert not support.dockerignored(path), path
@@ -338,7 +338,7 @@ def test_every_variable_the_deployment_sets_is_read_by_the_code():
 
 
 # The demo drives a running system from outside it; it is not deployed.
-NOT_DEPLOYED = ("sipmas/demo/",)
+NOT_DEPLOYED = ("sipmas_cli/demo/",)
 LOCAL_DEFAULT = re.compile(r"127\.0\.0\.1|localhost")
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|_KEY$|_AUTH$|_URI$|DATABASE_URL$")
 

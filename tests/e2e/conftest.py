@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from sipmas.demo import agencies
+from sipmas_cli.demo import agencies
 from tests.deploy.test_container_commands import (  # noqa: F401  (fixtures, reused as they are)
     VENV_BIN,
     Containers,

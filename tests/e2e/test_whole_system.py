@@ -24,7 +24,7 @@ import pytest
 
 from services.registry import synthetic
 from services.verification.questionnaire import sample_answers
-from sipmas.demo import imports
+from sipmas_cli.demo import imports
 from tests.e2e.conftest import WholeSystem
 from tests.gateway.support_http import PHOTO_KINDS, Client, visit_form, wait_until
 from tests.support.services import ROOT

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from services.gateway import identity
 from sipmas import db, settings
+from sipmas_cli.system import migrate
 
 # The other services' databases and processes, for tests that run the gateway with them.
 from tests.notifications.conftest import (  # noqa: F401
@@ -49,7 +50,7 @@ OTHER_KECAMATAN, OTHER_DESA = "64.08.01", "64.08.01.2001"  # Muara Ancalong, Sen
 def gateway_db() -> Iterator[Engine]:
     url = settings.database_url("gateway")
     db.drop_database(url)
-    db.migrate("gateway")
+    migrate("gateway")
     engine = db.engine("gateway")
     yield engine
     engine.dispose()
@@ -96,7 +97,7 @@ def token_for(session, username: str, **options: Any) -> str:
 def sipmas(*args: str, **env: str) -> subprocess.CompletedProcess:
     """The ``sipmas`` command as an operator runs it, on this test session's databases."""
     return subprocess.run(
-        [sys.executable, "-m", "sipmas.cli", *args],
+        [sys.executable, "-m", "sipmas_cli", *args],
         cwd=ROOT,
         env={**os.environ, **env},
         capture_output=True,
@@ -111,7 +112,7 @@ def gateway_relay(gateway: Engine, amqp_uri: str, tmp_path) -> Iterator[subproce
     on ``gateway.events`` of this session's vhost."""
     log = open(tmp_path / "gateway-relay.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "sipmas.cli", "relay", "gateway"],
+        [sys.executable, "-m", "sipmas_cli", "relay", "gateway"],
         cwd=ROOT,
         env={**os.environ, "AMQP_URI": amqp_uri},
         stdout=log,

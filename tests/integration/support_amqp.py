@@ -10,7 +10,7 @@ from typing import Any
 
 import amqp
 
-from sipmas import topology
+from sipmas_cli import topology
 from tests.support import broker
 
 

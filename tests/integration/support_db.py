@@ -10,7 +10,8 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from sipmas import db, outbox, settings
+from sipmas import db, settings
+from sipmas.outbox.tables import DDL_V1
 
 
 def scratch_url(service: str) -> str:
@@ -32,7 +33,7 @@ def scratch_database(service: str, extra_ddl: str = "") -> Iterator[Engine]:
     engine = sa.create_engine(url, **db.ENGINE_OPTIONS)
     try:
         with engine.begin() as conn:
-            conn.exec_driver_sql(outbox.DDL_V1 + extra_ddl)
+            conn.exec_driver_sql(DDL_V1 + extra_ddl)
         yield engine
     finally:
         engine.dispose()

@@ -14,7 +14,8 @@ from sqlalchemy.orm import declarative_base
 
 from sipmas import events, outbox
 from sipmas.db import Database
-from sipmas.messaging import consumes
+from sipmas.messaging.consumer import consumes
+from sipmas.messaging.inbox import first_delivery
 from sipmas.outbox import Outbox
 
 DDL = """
@@ -45,7 +46,7 @@ class MessagingTestService:
         """Applies once, and causes a ``case_opened`` event through the outbox."""
         consumer = self._seen("on_household_verified", event)
         with self.db.get_session() as session:
-            if not outbox.first_delivery(session, consumer, event["event_id"]):
+            if not first_delivery(session, consumer, event["event_id"]):
                 return
             self._apply(session, consumer, event)
             household_id = event["data"]["household_id"]
@@ -54,7 +55,7 @@ class MessagingTestService:
                 {"household_id": household_id, "case_id": household_id},
                 correlation_id=event["correlation_id"],
             )
-            self.outbox.add(session, case)
+            outbox.add(session, case)
 
     @consumes("verification", "household_rejected")
     def on_household_rejected(self, event: dict[str, Any]) -> None:
@@ -63,7 +64,7 @@ class MessagingTestService:
         with self.db.get_session() as session:
             if self._switch(session, "reject_fails"):
                 raise RejectionRefused(f"household {event['data']['household_id']} refused")
-            if outbox.first_delivery(session, consumer, event["event_id"]):
+            if first_delivery(session, consumer, event["event_id"]):
                 self._apply(session, consumer, event)
 
     @consumes("verification", "verification_task_created")
@@ -77,7 +78,7 @@ class MessagingTestService:
             ).scalar()
             if tries < 2:
                 raise RuntimeError("first attempt fails")
-            if outbox.first_delivery(session, consumer, event["event_id"]):
+            if first_delivery(session, consumer, event["event_id"]):
                 self._apply(session, consumer, event)
 
     def _seen(self, method: str, event: dict[str, Any]) -> str:

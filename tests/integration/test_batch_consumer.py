@@ -19,9 +19,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
 
-from sipmas import events, messaging, outbox, topology
+from sipmas import events, outbox
 from sipmas.db import Database
-from sipmas.messaging import consumes_batch
+from sipmas.messaging.batch import consumes_batch
+from sipmas.messaging.dead_letters import dead_letters
+from sipmas.messaging.inbox import first_deliveries
+from sipmas_cli import topology
 from tests.integration import support_amqp as mq
 from tests.integration.support_db import scalar, scratch_database
 from tests.support import services
@@ -53,7 +56,7 @@ class BatchTestService:
             session.execute(sa.text("INSERT INTO batches (size) VALUES (:n)"), {"n": len(batch)})
         with self.db.get_session() as session:
             consumer = f"{SERVICE}.on_verified"
-            new = outbox.first_deliveries(session, consumer, [e["event_id"] for e in batch])
+            new = first_deliveries(session, consumer, [e["event_id"] for e in batch])
             for event in batch:
                 household_id = event["data"]["household_id"]
                 if household_id == POISON:
@@ -166,7 +169,7 @@ def test_a_poison_event_is_dead_lettered_alone_and_its_batch_is_applied(service,
     assert sorted(applied(clean)) == sorted(
         (e["event_id"], e["data"]["household_id"]) for e in batch
     )
-    [letter] = messaging.dead_letters(amqp_uri, QUEUE)
+    [letter] = dead_letters(amqp_uri, QUEUE)
     assert letter["event_id"] == poison["event_id"]
     assert letter["attempts"] == MAX_ATTEMPTS
     assert letter["error_type"] == f"{__name__}.Poisoned"

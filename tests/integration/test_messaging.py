@@ -20,7 +20,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from sipmas import events, messaging, topology
+from sipmas import events
+from sipmas.messaging.dead_letters import dead_letters, replay_dead_letters
+from sipmas_cli import topology
 from tests.integration import support_amqp as mq
 from tests.integration import support_service as svc
 from tests.integration.support_db import scalar, scratch_database
@@ -156,8 +158,8 @@ def test_a_handler_that_always_fails_is_dead_lettered_after_bounded_attempts_and
     assert mq.depth(amqp_uri, REJECTED)[0] == 0
     assert mq.depth(amqp_uri, topology.retry_queue(REJECTED))[0] == 0
 
-    letters = messaging.dead_letters(amqp_uri, REJECTED)
-    assert messaging.dead_letters(amqp_uri, REJECTED) == letters, "inspecting does not consume"
+    letters = dead_letters(amqp_uri, REJECTED)
+    assert dead_letters(amqp_uri, REJECTED) == letters, "inspecting does not consume"
     [letter] = letters
     assert letter["event_id"] == event["event_id"]
     assert letter["body"] == event
@@ -168,10 +170,10 @@ def test_a_handler_that_always_fails_is_dead_lettered_after_bounded_attempts_and
     assert letter["error_message"] == "household 43 refused"
 
     set_switch(service_db, "reject_fails", False)
-    assert messaging.replay_dead_letters(amqp_uri, REJECTED) == 1
+    assert replay_dead_letters(amqp_uri, REJECTED) == 1
     mq.wait_for(lambda: count(service_db, "effect", event["event_id"]) == 1)
     assert count(service_db, "seen", event["event_id"]) == MAX_ATTEMPTS + 1, "attempts reset"
-    assert messaging.dead_letters(amqp_uri, REJECTED) == []
+    assert dead_letters(amqp_uri, REJECTED) == []
 
 
 @pytest.mark.parametrize(
@@ -191,10 +193,8 @@ def test_an_invalid_event_is_dead_lettered_at_once(service, service_db, amqp_uri
     mq.publish(amqp_uri, "verification.events", "household_verified", send_raw, event_id)
 
     dead = topology.dead_queue(VERIFIED)
-    mq.wait_for(
-        lambda: any(d["event_id"] == event_id for d in messaging.dead_letters(amqp_uri, dead))
-    )
-    letter = next(d for d in messaging.dead_letters(amqp_uri, dead) if d["event_id"] == event_id)
+    mq.wait_for(lambda: any(d["event_id"] == event_id for d in dead_letters(amqp_uri, dead)))
+    letter = next(d for d in dead_letters(amqp_uri, dead) if d["event_id"] == event_id)
     assert letter["attempts"] == 0
     assert letter["error_type"] in {
         "marshmallow.exceptions.ValidationError",

@@ -7,7 +7,7 @@ import time
 from kombu import Connection, Queue
 from nameko.standalone.events import get_event_exchange
 
-from sipmas import topology
+from sipmas_cli import topology
 from tests.integration import support_amqp as mq
 from tests.support import broker
 

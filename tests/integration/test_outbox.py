@@ -24,6 +24,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from sipmas import db, events, outbox
+from sipmas.messaging.inbox import first_delivery
+from sipmas.outbox.relay import FAULT_EXIT_CODE
+from sipmas.outbox.tables import DDL_NOTIFY
 from tests.integration import support_amqp as mq
 from tests.integration.support_db import scalar, scratch_database, truncate
 from tests.support import broker
@@ -35,7 +38,7 @@ EFFECT_DDL = "CREATE TABLE effect (event_id uuid NOT NULL, household_id int NOT 
 
 @pytest.fixture(scope="module")
 def engine() -> Iterator[Engine]:
-    with scratch_database(SERVICE, EFFECT_DDL + outbox.DDL_NOTIFY) as engine:
+    with scratch_database(SERVICE, EFFECT_DDL + DDL_NOTIFY) as engine:
         yield engine
 
 
@@ -85,7 +88,7 @@ def test_committed_events_are_published_once_with_the_envelope(relay, clean, que
     written = [verified(i) for i in range(3)]
     with Session(clean) as session:
         outbox.add(session, written[0])
-        outbox.add_many(session, written[1:])
+        outbox.add(session, written[1:])
         session.commit()
 
     assert relay.publish_pending() == 3
@@ -127,12 +130,12 @@ def test_a_crash_between_commit_and_publish_loses_nothing(relay, clean, queue, a
         f"service = {SERVICE!r}\n"
         "data = dict(welfare_class='miskin', rule_set_version='v1')\n"
         "with db.session_scope(service) as session:\n"
-        "    outbox.add_many(session, [events.envelope('household_verified',\n"
+        "    outbox.add(session, [events.envelope('household_verified',\n"
         "        dict(data, household_id=i)) for i in range(40)])\n"
         "outbox.Relay(service).publish_pending()\n",
         env={"SIPMAS_FAULT_RELAY_EXIT_BEFORE_PUBLISH": "1"},
     )
-    assert crashed.returncode == outbox.FAULT_EXIT_CODE, crashed.stderr
+    assert crashed.returncode == FAULT_EXIT_CODE, crashed.stderr
     assert unpublished(clean) == 40
     assert mq.depth(amqp_uri, queue)[0] == 0
 
@@ -146,14 +149,14 @@ def test_a_crash_after_publish_republishes_and_the_consumer_applies_once(
     relay, clean, queue, amqp_uri
 ):
     with Session(clean) as session:
-        outbox.add_many(session, [verified(i) for i in range(30)])
+        outbox.add(session, [verified(i) for i in range(30)])
         session.commit()
 
     crashed = run_child(
         f"from sipmas import outbox; outbox.Relay({SERVICE!r}).publish_pending()",
         env={"SIPMAS_FAULT_RELAY_EXIT_AFTER_PUBLISH": "1"},
     )
-    assert crashed.returncode == outbox.FAULT_EXIT_CODE, crashed.stderr
+    assert crashed.returncode == FAULT_EXIT_CODE, crashed.stderr
     assert unpublished(clean) == 30, "the crash came before the rows were marked"
 
     # The dead child's transaction ends when PostgreSQL sees its socket close (under load, a
@@ -178,7 +181,7 @@ def test_a_crash_after_publish_republishes_and_the_consumer_applies_once(
 def consume(engine: Engine, event: dict) -> bool:
     """An idempotent consumer: the inbox row and the effect commit together."""
     with Session(engine) as session, session.begin():
-        if not outbox.first_delivery(session, "outboxtest.consume", event["event_id"]):
+        if not first_delivery(session, "outboxtest.consume", event["event_id"]):
             return False
         session.execute(
             sa.text("INSERT INTO effect VALUES (CAST(:e AS uuid), :h)"),
@@ -305,7 +308,7 @@ def close_connection_from(vhost: str, port: int) -> bool:
 
 def add_committed(engine: Engine, *envelopes: dict) -> None:
     with Session(engine) as session, session.begin():
-        outbox.add_many(session, envelopes)
+        outbox.add(session, envelopes)
 
 
 def terminate_backends(engine: Engine) -> None:
@@ -393,8 +396,8 @@ def test_ddl_v1_creates_exactly_the_contracted_tables(engine):
 def test_first_delivery_is_true_once_per_consumer(clean):
     event_id = uuid.uuid4()
     with Session(clean) as session, session.begin():
-        assert outbox.first_delivery(session, "a.handler", event_id) is True
-        assert outbox.first_delivery(session, "a.handler", str(event_id)) is False
-        assert outbox.first_delivery(session, "b.handler", event_id) is True
+        assert first_delivery(session, "a.handler", event_id) is True
+        assert first_delivery(session, "a.handler", str(event_id)) is False
+        assert first_delivery(session, "b.handler", event_id) is True
     with Session(clean) as session, session.begin():
-        assert outbox.first_delivery(session, "a.handler", event_id) is False
+        assert first_delivery(session, "a.handler", event_id) is False

@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from services.notifications import contacts, delivery, planning, webhooks
-from sipmas import db, events, outbox, settings
+from sipmas import db, events, settings
+from sipmas_cli import system
 from tests.support import services
 
 TABLES = (
@@ -43,7 +44,7 @@ SECRET = "perkim-webhook-secret-0123456789"
 def notifications_db():
     url = settings.database_url("notifications")
     db.drop_database(url)
-    db.migrate("notifications")
+    system.migrate("notifications")
     engine = db.engine("notifications")
     yield engine
     engine.dispose()
@@ -245,7 +246,7 @@ def referral_created(referral_id: int = 7, opd_code: str = "perkim", **extra) ->
 
 
 def plan(session, evt: dict[str, Any], consumer: str = "test") -> int:
-    planned = planning.on_event(session, consumer, evt, outbox.add)
+    planned = planning.on_event(session, consumer, evt)
     session.commit()
     return planned
 
@@ -256,7 +257,7 @@ def send_all(session, timeout: float = 10.0) -> None:
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        delivery.send_due(session, channels.from_settings(), outbox.add)
+        delivery.send_due(session, channels.from_settings())
         session.commit()
         pending = session.scalar(sa.text("SELECT count(*) FROM deliveries WHERE state = 'pending'"))
         if not pending:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import smtplib
 
 from services.notifications import channels, contacts, delivery
-from sipmas import outbox
 from tests.notifications.conftest import (
     event,
     outbox_events,
@@ -30,7 +29,7 @@ def test_one_call_drains_every_batch_over_reused_connections(
     for referral_id in range(1, 8):
         assert plan(session, referral_created(referral_id=referral_id)) == 2
 
-    done = delivery.send_due(session, channels.from_settings(), outbox.add)
+    done = delivery.send_due(session, channels.from_settings())
     session.commit()
 
     assert done == {"sent": 14}  # 7 emails and 7 webhooks, in batches of 3, in one call
@@ -44,7 +43,7 @@ def test_a_dead_delivery_is_still_announced(notifications, session, http):
     http.script["/webhook/perkim"] = [404]
     plan(session, referral_created())
 
-    delivery.send_due(session, channels.from_settings(), outbox.add)
+    delivery.send_due(session, channels.from_settings())
     session.commit()
 
     [failed] = outbox_events(notifications, "notification_failed")
@@ -74,7 +73,7 @@ def test_sms_go_one_per_commit_while_emails_go_in_batches(
     for referral_id in range(1, 5):
         plan(session, referral_created(referral_id=referral_id))
 
-    delivery.send_due(session, channels.from_settings(), outbox.add)
+    delivery.send_due(session, channels.from_settings())
     session.commit()
 
     assert len(http.to("/sms")) == 4 and len(smtp.messages) == 4

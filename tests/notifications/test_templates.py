@@ -8,7 +8,7 @@ import json
 import pytest
 
 from services.notifications import preview, templates
-from sipmas import cli
+from sipmas_cli import main as cli
 
 INDONESIAN = ("Dinsos", "rujukan", "Rujukan", "tugas", "Tugas", "Kasus", "kasus", "kunjungan")
 

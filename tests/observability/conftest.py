@@ -21,7 +21,9 @@ import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import Engine
 
-from sipmas import db, events, settings, topology
+from sipmas import db, events, settings
+from sipmas_cli import topology
+from sipmas_cli.system import migrate
 from tests.integration import support_amqp as mq
 from tests.integration.support_db import scratch_database
 from tests.observability import probe_service as probe
@@ -106,7 +108,7 @@ def referral_db() -> Iterator[Engine]:
     """The referral database as ``sipmas migrate referral`` leaves it (this run's template)."""
     url = settings.database_url("referral")
     db.drop_database(url)
-    db.migrate("referral")
+    migrate("referral")
     engine = sa.create_engine(url)
     yield engine
     engine.dispose()
@@ -158,7 +160,7 @@ def send_rejected(amqp_uri: str, household_id: int, reasons: list[str]) -> dict:
 def sipmas(*args: str, **env: str) -> subprocess.CompletedProcess:
     """The ``sipmas`` command as a probe execs it."""
     return subprocess.run(
-        [sys.executable, "-m", "sipmas.cli", *args],
+        [sys.executable, "-m", "sipmas_cli", *args],
         cwd=ROOT,
         env={**os.environ, **env},
         capture_output=True,

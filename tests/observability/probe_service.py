@@ -14,7 +14,7 @@ from nameko.rpc import rpc
 from sqlalchemy.orm import declarative_base
 
 from sipmas.db import Database
-from sipmas.messaging import consumes
+from sipmas.messaging.consumer import consumes
 from sipmas.observability import Observe
 from sipmas.outbox import Outbox
 

@@ -1,14 +1,11 @@
-"""The referral service as it runs once ``observe = Observe()`` is added to it (its
-``service.py`` is not changed by these tests): ``nameko run tests.observability.referral_observed``.
+"""The referral service as it runs, with its own gauges (``Observe(gauges=[OVERDUE])`` in its
+``service.py``): ``nameko run tests.observability.referral_observed``.
 
-The module is imported, not the class, so nameko finds one referral service here, not two.
+The module imports the class under one name only, so nameko finds one referral service here.
 """
 
 from __future__ import annotations
 
-import services.referral.service as referral
-from sipmas.observability import Observe
+from services.referral.service import ReferralService as ObservedReferralService
 
-
-class ObservedReferralService(referral.ReferralService):
-    observe = Observe()
+__all__ = ["ObservedReferralService"]

@@ -13,7 +13,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from sipmas import topology
+from sipmas_cli import topology
 from tests.integration import support_amqp as mq
 from tests.observability import probe_service as probe
 from tests.observability.conftest import nameko_run, sipmas

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from sipmas import topology
+from sipmas_cli import topology
 from tests.integration import support_amqp as mq
 from tests.observability import probe_service as probe
 from tests.observability.conftest import send_rejected

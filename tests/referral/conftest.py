@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from services.referral import opening
 from sipmas import db, events, nik, settings
+from sipmas_cli import system
 from tests.registry.conftest import registry, registry_db, registry_service  # noqa: F401
 from tests.support import services
 
@@ -31,7 +32,7 @@ TABLES = (
 def referral_db():
     url = settings.database_url("referral")
     db.drop_database(url)
-    db.migrate("referral")
+    system.migrate("referral")
     engine = db.engine("referral")
     yield engine
     engine.dispose()

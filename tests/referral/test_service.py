@@ -14,7 +14,8 @@ import pytest
 
 from services.registry import synthetic
 from services.registry.importing import run
-from sipmas import broker_access, events, reference, topology
+from sipmas import broker_access, events, reference
+from sipmas_cli import topology
 from tests.integration.support_amqp import depth, publish, wait_for
 from tests.registry.conftest import scalar
 from tests.support.services import ROOT

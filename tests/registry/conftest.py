@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from sipmas import db, settings
+from sipmas_cli import system
 from tests.support import services
 
 DATA_TABLES = (
@@ -27,7 +28,7 @@ DATA_TABLES = (
 def registry_db():
     url = settings.database_url("registry")
     db.drop_database(url)
-    db.migrate("registry")
+    system.migrate("registry")
     engine = db.engine("registry")
     yield engine
     engine.dispose()

@@ -164,7 +164,7 @@ def test_a_relay_that_died_after_the_commit_publishes_each_event_once(registry, 
     path = tmp_path / "dtsen.csv"
     synthetic.write_file("dtsen", 30, path, seed=9)
     cli = subprocess.run(
-        [sys.executable, "-m", "sipmas.cli", "import", "--source", "dtsen", str(path)],
+        [sys.executable, "-m", "sipmas_cli", "import", "--source", "dtsen", str(path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -173,7 +173,7 @@ def test_a_relay_that_died_after_the_commit_publishes_each_event_once(registry, 
     assert "rows read" in cli.stdout
     pending = scalar(registry, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
     crashed = subprocess.run(
-        [sys.executable, "-m", "sipmas.cli", "relay", "registry"],
+        [sys.executable, "-m", "sipmas_cli", "relay", "registry"],
         cwd=ROOT,
         env={
             **__import__("os").environ,
@@ -204,7 +204,7 @@ def test_a_file_that_cannot_be_read_fails_clearly(registry, tmp_path):
     path = tmp_path / "other.csv"
     path.write_text("foo;bar\r\n1;2\r\n")
     result = subprocess.run(
-        [sys.executable, "-m", "sipmas.cli", "import", "--source", "dtsen", str(path)],
+        [sys.executable, "-m", "sipmas_cli", "import", "--source", "dtsen", str(path)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -10,8 +10,9 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.registry import synthetic
 from services.registry.importing import run
-from sipmas import events, topology
-from sipmas.messaging import dead_letters
+from sipmas import events
+from sipmas.messaging.dead_letters import dead_letters
+from sipmas_cli import topology
 from tests.integration.support_amqp import bind_queue, fetch_all, publish, wait_for
 from tests.registry.conftest import query, scalar
 

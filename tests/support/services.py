@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sipmas import topology
+from sipmas_cli import topology
 from tests.integration.support_amqp import depth, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]

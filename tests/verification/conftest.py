@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from services.verification import intake
 from sipmas import db, events, evidence, settings
+from sipmas_cli import system
 from tests.registry.conftest import registry, registry_db, registry_service  # noqa: F401
 from tests.support import services
 
@@ -46,7 +47,7 @@ def evidence_root(tmp_path_factory):
 def verification_db():
     url = settings.database_url("verification")
     db.drop_database(url)
-    db.migrate("verification")
+    system.migrate("verification")
     engine = db.engine("verification")
     yield engine
     engine.dispose()

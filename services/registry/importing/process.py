@@ -25,7 +25,7 @@ from sipmas.refusals import Refused
 
 log = logging.getLogger(__name__)
 
-UNREADABLE = 2  # the command's exit code for a file it cannot read (see ``sipmas.cli``)
+UNREADABLE = 2  # the command's exit code for a file it cannot read (see ``sipmas_cli.main``)
 FAILED = "GAGAL / FAILED: "
 
 
@@ -38,7 +38,7 @@ def start(source: str, path: str, actor: str, report_path: str | None = None) ->
     summary and problem counts, or :class:`Refused` ``unreadable_file``."""
     file = Path(path)
     watermark = _last_batch_id()
-    command = [sys.executable, "-m", "sipmas.cli", "import", "--source", source]
+    command = [sys.executable, "-m", "sipmas_cli", "import", "--source", source]
     command += [f"--actor={actor}"] + ([f"--report={report_path}"] if report_path else [])
     process = subprocess.Popen(
         [*command, "--", str(file)],

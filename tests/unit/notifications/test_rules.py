@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from services.notifications import rules, templates
-from sipmas import events, topology
+from sipmas import events
+from sipmas_cli import topology
 
 
 def _who(event_type: str, **data) -> list[tuple[str, tuple[str, ...]]]:

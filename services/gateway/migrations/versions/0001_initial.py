@@ -9,7 +9,7 @@ Create Date: 2026-12-07
 
 from alembic import op
 
-from sipmas import outbox
+from sipmas.outbox.tables import DDL_V1
 
 revision = "0001"
 down_revision = None
@@ -72,7 +72,7 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
 
 def upgrade() -> None:
     op.execute(SCHEMA)
-    op.execute(outbox.DDL_V1)
+    op.execute(DDL_V1)
 
 
 def downgrade() -> None:

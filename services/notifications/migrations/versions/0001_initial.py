@@ -10,7 +10,7 @@ Create Date: 2026-11-30
 from alembic import op
 
 from services.notifications import contacts
-from sipmas import outbox
+from sipmas.outbox.tables import DDL_V1
 
 revision = "0001"
 down_revision = None
@@ -70,7 +70,7 @@ CREATE INDEX referrals_opd ON referrals (opd_code, state);
 
 def upgrade() -> None:
     op.execute(SCHEMA)
-    op.execute(outbox.DDL_V1)
+    op.execute(DDL_V1)
     contacts.seed_agencies(op.get_bind())
 
 

@@ -1,10 +1,10 @@
-"""The notifications outbox tells its relays when rows are committed (``sipmas.outbox.DDL_NOTIFY``).
+"""The notifications outbox tells its relays when rows are committed (``sipmas.outbox.tables.DDL_NOTIFY``).
 
 Revision ID: 0002
 Revises: 0001
 """
 
-from sipmas.outbox import downgrade_notify as downgrade, upgrade_notify as upgrade
+from sipmas.outbox.tables import downgrade_notify as downgrade, upgrade_notify as upgrade
 
 revision, down_revision, branch_labels, depends_on = "0002", "0001", None, None
 __all__ = ["downgrade", "upgrade"]

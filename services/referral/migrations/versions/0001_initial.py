@@ -8,7 +8,7 @@ Create Date: 2026-11-23
 
 from alembic import op
 
-from sipmas import outbox
+from sipmas.outbox.tables import DDL_V1
 
 revision = "0001"
 down_revision = None
@@ -69,7 +69,7 @@ CREATE INDEX agency_updates_opd ON agency_updates (opd_code, received_at);
 
 def upgrade() -> None:
     op.execute(SCHEMA)
-    op.execute(outbox.DDL_V1)
+    op.execute(DDL_V1)
 
 
 def downgrade() -> None:

@@ -7,7 +7,8 @@ Create Date: 2026-11-23
 
 from alembic import op
 
-from sipmas import outbox, reference
+from sipmas import reference
+from sipmas.outbox.tables import DDL_V1
 
 revision = "0001"
 down_revision = None
@@ -83,7 +84,7 @@ CREATE INDEX status_transitions_household ON status_transitions (household_id, i
 
 def upgrade() -> None:
     op.execute(SCHEMA)
-    op.execute(outbox.DDL_V1)
+    op.execute(DDL_V1)
     seed_reference()
 
 

@@ -8,7 +8,7 @@ Create Date: 2026-11-23
 
 from alembic import op
 
-from sipmas import outbox
+from sipmas.outbox.tables import DDL_V1
 
 revision = "0001"
 down_revision = None
@@ -89,7 +89,7 @@ CREATE INDEX decisions_household ON decisions (household_id, id);
 
 def upgrade() -> None:
     op.execute(SCHEMA)
-    op.execute(outbox.DDL_V1)
+    op.execute(DDL_V1)
 
 
 def downgrade() -> None:

@@ -1,4 +1,5 @@
-"""Referrals overdue, by agency: the referral service's gauge, measured when scraped.
+"""Referrals overdue, by agency: the referral service's own gauge, measured when scraped
+(``Observe(gauges=[OVERDUE])`` on the service).
 
 Overdue means what escalation means (``services/referral/sla.py``, one rule): a referral still
 waiting for its agency to receive it past ``receive_by``, or for the work past ``complete_by``.
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from services.referral import sla
 from sipmas import reference
 from sipmas.observability.health import Probe, bounded
+from sipmas.observability.metrics import ServiceGauge
 
 _OVERDUE = sa.text(
     "SELECT opd_code, count(*) FROM referrals "
@@ -23,8 +26,6 @@ _OVERDUE = sa.text(
 
 def by_agency(probe: Probe) -> dict[str, int]:
     """Overdue referrals per agency code, from the referral service's database."""
-    from services.referral import sla  # the service's rule, read here, decided there
-
     counts = dict.fromkeys((opd.code for opd in reference.opd()), 0)
     with bounded(probe.timeout), probe.engine.connect() as conn:
         rows = conn.execute(
@@ -36,3 +37,11 @@ def by_agency(probe: Probe) -> dict[str, int]:
         )
         counts.update({code: int(count) for code, count in rows})
     return counts
+
+
+OVERDUE = ServiceGauge(
+    "sipmas_referrals_overdue",
+    "Live referrals past their receive or complete target, by agency",
+    "opd_code",
+    by_agency,
+)

@@ -32,9 +32,9 @@ import pika.exceptions
 from services.notifications import webhooks
 from services.verification.intake import needs_visit
 from sipmas import reference, settings
-from sipmas.demo import agencies, field, imports, sinks, summary
-from sipmas.demo.client import Cluster, Refusal, TimedOut, wait_until
-from sipmas.demo.summary import Facts
+from sipmas_cli.demo import agencies, field, imports, sinks, summary
+from sipmas_cli.demo.client import Cluster, Refusal, TimedOut, wait_until
+from sipmas_cli.demo.summary import Facts
 
 ACTOR = "sipmas-demo"
 SMS_CONSENT = 0.6  # families who gave a phone and agreed to SMS

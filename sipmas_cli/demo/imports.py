@@ -23,7 +23,7 @@ from services.registry import places, synthetic
 from services.registry.importing import run
 from services.registry.sources import FORMATS, normalise_header
 from sipmas import events
-from sipmas.demo.client import Cluster
+from sipmas_cli.demo.client import Cluster
 
 # Of the day's households, how many come from each export (PMKS lists are the shortest).
 SHARES = (("dtsen", 0.45), ("p3ke", 0.35), ("pmks", 0.20))

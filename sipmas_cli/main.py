@@ -13,7 +13,7 @@ from pathlib import Path
 
 warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
 
-SERVICES = ("registry", "verification", "referral", "notifications", "gateway")
+from sipmas_cli.system import SERVICES  # noqa: E402 (after the filter: it imports nameko)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,10 +79,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_migrate(args) -> int:
-    from sipmas import db, topology
+    from sipmas_cli import system, topology
 
     for service in args.services:
-        db.migrate(service)
+        system.migrate(service)
         print(f"{service}: migrations applied")
     topology.declare()
     print("broker: exchanges and consumer queues declared")
@@ -162,18 +162,20 @@ def cmd_audit(args) -> int:
 
 def cmd_health(args) -> int:
     from sipmas.observability import health
+    from sipmas_cli import topology
 
-    return health.main(args.service, as_json=args.json)
+    queues = topology.dead_letter_queues(args.service)
+    return health.main(args.service, as_json=args.json, queues=queues)
 
 
 def cmd_demo(args) -> int:
-    from sipmas.demo import day
+    from sipmas_cli.demo import day
 
     return day.main(args.households, args.seed, args.wait)
 
 
 def cmd_sinks(args) -> int:
-    from sipmas.demo import sinks
+    from sipmas_cli.demo import sinks
 
     return sinks.serve()
 

@@ -14,10 +14,10 @@ from typing import Any
 
 from services.verification.rules import ELIGIBLE_CLASSES
 from sipmas import reference
-from sipmas.demo.agencies import Ledger
-from sipmas.demo.field import REJECTED, Visited
-from sipmas.demo.imports import Household, Imported
 from sipmas.events import LIFECYCLE_STATUSES, REFERRAL_STATES
+from sipmas_cli.demo.agencies import Ledger
+from sipmas_cli.demo.field import REJECTED, Visited
+from sipmas_cli.demo.imports import Household, Imported
 
 LIVE_REFERRALS = ("created", "sent", "received", "in_progress")
 SETTLED_DELIVERIES = ("sent", "dead", "skipped")

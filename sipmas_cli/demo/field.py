@@ -21,9 +21,9 @@ from typing import Any
 
 from services.verification.rules import ELIGIBLE_CLASSES
 from sipmas import evidence, reference
-from sipmas.demo import households
-from sipmas.demo.client import Cluster, Refusal
-from sipmas.demo.imports import Household
+from sipmas_cli.demo import households
+from sipmas_cli.demo.client import Cluster, Refusal
+from sipmas_cli.demo.imports import Household
 
 # (scenario, share of the visits); what is left is found poor, in the classes of ``ELIGIBLE``.
 SCENARIOS = (
