@@ -232,14 +232,14 @@ def fresh_databases() -> None:
 def registry_households(count: int, seed: int = 2027) -> list[Household]:
     """A real P3KE import of ``count`` households; their ``household_registered`` events are
     marked published (set-up, not what is measured: nobody is to be visited here)."""
-    from services.registry import synthetic
-    from services.registry.importing import run
+    from services.registry.use_cases.importing import batches
+    from sipmas_cli import synthetic
 
     path = CACHE / f"p3ke_{count}_{seed}.csv"
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         synthetic.write_file("p3ke", count, path, seed=seed)
-    run.import_file("p3ke", path, actor="bench")
+    batches.import_file("p3ke", path, actor="bench")
     engine = db.engine("registry")
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE outbox SET published_at = now() WHERE published_at IS NULL"))
@@ -255,7 +255,7 @@ def registry_households(count: int, seed: int = 2027) -> list[Household]:
 def point_agencies_here(far_end: FarEnd) -> None:
     """Every agency's email and webhook go to this benchmark's servers (what the
     ``set_agency_contact`` RPC does, done before the services start)."""
-    from services.notifications import contacts
+    from services.notifications.use_cases import contacts
 
     with db.session_scope("notifications") as session:
         for code in sorted(reference.opd_codes()):

@@ -46,7 +46,7 @@ def bench_file(rows: int, seed: int = 2026) -> Path:
 def _full_file(rows: int, seed: int) -> Path:
     """The whole generated stream ``bench_file`` cuts its rows from (households past the cut
     are the ones a later file brings as new)."""
-    from services.registry import synthetic
+    from sipmas_cli import synthetic
 
     CACHE.mkdir(parents=True, exist_ok=True)
     full = CACHE / f"dtsen_full_{rows}_{seed}.csv"
@@ -112,8 +112,8 @@ def _changed(group: list[bytes]) -> list[bytes]:
 
 def plain_copy_seconds(path: Path) -> float:
     """COPY the file into an unindexed table of text columns: the floor of any import."""
-    from services.registry.importing import files
-    from services.registry.sources import FORMATS
+    from services.registry.domain.sources import FORMATS
+    from services.registry.use_cases.importing import files
 
     shape = files.inspect(path, FORMATS["dtsen"])
     connection = db.engine("registry").raw_connection()
@@ -157,7 +157,7 @@ def main() -> None:
     parser.add_argument("--no-reimport", action="store_true", help="only the empty registry")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     args = parser.parse_args()
-    from services.registry.importing import run
+    from services.registry.use_cases.importing import batches
 
     path = bench_file(args.rows)
     again = None if args.no_reimport else reimport_file(args.rows, args.reimport_households)
@@ -167,7 +167,7 @@ def main() -> None:
 
     copy_s = plain_copy_seconds(path)
     started = time.perf_counter()
-    summary = run.import_file("dtsen", path, actor="bench")
+    summary = batches.import_file("dtsen", path, actor="bench")
     import_s = time.perf_counter() - started
 
     print(f"\nregistry bulk import — {machine()}")
@@ -176,7 +176,7 @@ def main() -> None:
     if again is not None:
         copy_s = plain_copy_seconds(again)
         started = time.perf_counter()
-        summary = run.import_file("dtsen", again, actor="bench")
+        summary = batches.import_file("dtsen", again, actor="bench")
         import_s = time.perf_counter() - started
         print()
         report(

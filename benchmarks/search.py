@@ -97,10 +97,10 @@ def fill_registry(people: int) -> Path:
     else:
         db.drop_database(settings.database_url("registry"))
         system.migrate("registry")
-        from services.registry.importing import run
+        from services.registry.use_cases.importing import batches
 
         started = time.perf_counter()
-        summary = run.import_file("dtsen", path, actor="bench")
+        summary = batches.import_file("dtsen", path, actor="bench")
         print(
             f"imported {summary.rows_read:,} rows of {path.name} in "
             f"{time.perf_counter() - started:.1f} s",
@@ -387,9 +387,9 @@ def gateway_health(connection: http.client.HTTPConnection, search: Search) -> bo
 def raw_sql(scopes: dict[str, Any]) -> tuple[Callable[[], Any], Request]:
     """A psycopg2 connection per client running ``households.search_query``'s statement, with
     the criteria loaded as the registry loads them."""
-    from services.registry import households
-    from services.registry import scope as area
+    from services.registry.domain import scope as area
     from services.registry.schemas import SearchCriteria
+    from services.registry.use_cases import households
 
     dialect = postgresql.psycopg2.dialect()
     schema = SearchCriteria()

@@ -3,8 +3,8 @@
 A NIK is 16 digits: the 6-digit Kemendagri kecamatan code of first registration, the birth date
 as DDMMYY (women: day + 40) and a 4-digit serial. It is permanent, so it is the key of a person.
 
-The bulk importer applies the same checks in SQL (``services/registry/sql``); a property test
-holds the two to the same answers.
+The bulk importer applies the same checks in SQL (``services/registry/domain/row_checks.py``);
+a property test holds the two to the same answers.
 """
 
 from __future__ import annotations
@@ -116,6 +116,17 @@ def mask(nik: str | None) -> str:
     if len(value) <= 8:
         return "*" * len(value)
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+# sixteen digits on their own; not inside a hex token (a request id, a uuid's hex: 1 in 100 holds
+# sixteen digits in a row, and masking them would cut the id the logs are correlated by)
+_SIXTEEN_DIGITS = re.compile(r"(?<![0-9a-f])\d{16}(?![0-9a-f])")
+
+
+def scrub(text: str) -> str:
+    """``text`` with anything that looks like a NIK masked: for what leaves a process as free
+    text (a dead letter's error, a log line, a rendered notification)."""
+    return _SIXTEEN_DIGITS.sub(lambda match: mask(match.group()), text)
 
 
 def pseudonym(nik: str, key: bytes) -> str:

@@ -90,26 +90,27 @@ def cmd_migrate(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from services.registry.importing import report, run
+    from services.registry.domain import import_summary
+    from services.registry.use_cases.importing import batches
 
     def progress(step: str) -> None:
         print(f"  … {step}", file=sys.stderr, flush=True)
 
     print(f"Mengimpor {args.file} ({args.source}) / importing", file=sys.stderr)
     try:
-        summary = run.import_file(args.source, args.file, actor=args.actor, progress=progress)
-    except run.UnreadableFile as error:
+        summary = batches.import_file(args.source, args.file, actor=args.actor, progress=progress)
+    except batches.UnreadableFile as error:
         print(f"GAGAL / FAILED: {error.message_id}\n  {error.message_en}", file=sys.stderr)
         return 2
-    print(report.summary_text(summary))
+    print(import_summary.summary_text(summary))
     if args.report:
-        count = run.write_report(summary.batch_id, args.report)
+        count = batches.write_report(summary.batch_id, args.report)
         print(f"Laporan baris / row report: {args.report} ({count} baris)")
     return 0
 
 
 def cmd_generate(args) -> int:
-    from services.registry import synthetic
+    from sipmas_cli import synthetic
 
     manifest = synthetic.write_file(
         args.source,
@@ -137,7 +138,7 @@ def cmd_relay(args) -> int:
 
 
 def cmd_notifications(args) -> int:
-    from services.notifications import preview
+    from services.notifications.domain import preview
 
     try:
         print(preview.text(args.event_type), end="")

@@ -90,7 +90,7 @@ def users(args: argparse.Namespace) -> int:
 
 
 def audit(args: argparse.Namespace) -> int:
-    from services.gateway import audit as audit_log
+    from services.gateway.use_cases import audit as audit_log
 
     def check(session) -> int:
         verdict = audit_log.verify(session)
@@ -104,7 +104,7 @@ def audit(args: argparse.Namespace) -> int:
 
 
 def _create(session, args: argparse.Namespace, actor: str) -> int:
-    from services.gateway import identity
+    from services.gateway.use_cases import identity
 
     data = {"username": args.username, "role": args.role} | _given(args)
     user = identity.create_user(session, data, actor)
@@ -114,7 +114,7 @@ def _create(session, args: argparse.Namespace, actor: str) -> int:
 
 
 def _list(session, args: argparse.Namespace, actor: str) -> int:
-    from services.gateway import identity
+    from services.gateway.use_cases import identity
 
     found = identity.list_users(session)
     if not found:
@@ -127,7 +127,7 @@ def _list(session, args: argparse.Namespace, actor: str) -> int:
 
 
 def _update(session, args: argparse.Namespace, actor: str) -> int:
-    from services.gateway import identity
+    from services.gateway.use_cases import identity
 
     changes = {"kecamatan_codes": [], "desa_codes": []} if args.no_area else {}
     changes |= _given(args)  # --no-area --desa D: the area becomes D alone
@@ -144,7 +144,7 @@ def _update(session, args: argparse.Namespace, actor: str) -> int:
 
 
 def _deactivate(session, args: argparse.Namespace, actor: str) -> int:
-    from services.gateway import identity
+    from services.gateway.use_cases import identity
 
     user = identity.deactivate_user(session, args.username, actor)
     print(f"deactivated {_describe(user)}; its tokens are revoked")
@@ -152,7 +152,7 @@ def _deactivate(session, args: argparse.Namespace, actor: str) -> int:
 
 
 def _token(session, args: argparse.Namespace, actor: str) -> int:
-    from services.gateway import identity
+    from services.gateway.use_cases import identity
 
     issued = identity.issue_token(session, args.username, actor, days=args.days, label=args.label)
     print(
@@ -165,7 +165,7 @@ def _token(session, args: argparse.Namespace, actor: str) -> int:
 
 
 def _tokens(session, args: argparse.Namespace, actor: str) -> int:
-    from services.gateway import identity
+    from services.gateway.use_cases import identity
 
     for token in identity.list_tokens(session, args.username):
         print(
@@ -176,7 +176,7 @@ def _tokens(session, args: argparse.Namespace, actor: str) -> int:
 
 
 def _revoke(session, args: argparse.Namespace, actor: str) -> int:
-    from services.gateway import identity
+    from services.gateway.use_cases import identity
 
     token = identity.revoke_token(session, args.token_id, actor)
     print(f"token {token['id']} of {token['username']} revoked at {token['revoked_at']}")

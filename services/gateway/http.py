@@ -40,9 +40,10 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Request, Response
 
-from services.gateway import audit, errors, identity, policy, uploads
-from services.gateway.identity import Principal
-from services.gateway.ratelimit import RateLimiter, per_minute
+from services.gateway.domain import errors, policy
+from services.gateway.domain.ratelimit import RateLimiter, per_minute
+from services.gateway.domain.users import Principal
+from services.gateway.use_cases import audit, identity, uploads
 
 log = logging.getLogger("services.gateway.http")
 REQUEST_ID = "sipmas.request_id"

@@ -19,9 +19,11 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
-from services.gateway import policy, schemas, uploads
+from services.gateway import schemas
+from services.gateway.domain import policy
 from services.gateway.http import MAX_ID
-from services.verification.questionnaire import REQUIRED_PHOTO_KINDS, sample_answers
+from services.gateway.use_cases import uploads
+from services.verification.domain.questionnaire import REQUIRED_PHOTO_KINDS, sample_answers
 from sipmas import nik
 
 # the docs' example family, composed by the NIK rules (no real-looking number in the code)

@@ -11,9 +11,9 @@ from datetime import date
 
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from services.gateway.uploads import MAX_PHOTOS
-from services.verification.questionnaire import PHOTO_KINDS, VISIT_OUTCOMES, Answers
-from services.verification.tasks import STATES as TASK_STATES
+from services.gateway.use_cases.uploads import MAX_PHOTOS
+from services.verification.domain.lifecycle import STATES as TASK_STATES
+from services.verification.domain.questionnaire import PHOTO_KINDS, VISIT_OUTCOMES, Answers
 from sipmas import events, evidence, reference
 
 SOURCES = ("dtks", "dtsen", "p3ke", "pmks")  # file imports (Pemda data is entered)

@@ -17,10 +17,12 @@ import sqlalchemy as sa
 from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Response
 
-from services.gateway import docs, openapi, policy, schemas, uploads
-from services.gateway.errors import ApiError, invalid, not_found, unwrap
+from services.gateway import docs, openapi, schemas
+from services.gateway.domain import policy
+from services.gateway.domain.errors import ApiError, invalid, not_found, unwrap
 from services.gateway.http import Call, endpoint, load
 from services.gateway.models import Base
+from services.gateway.use_cases import uploads
 from sipmas import db, evidence, outbox
 from sipmas.messaging.rpc import rpc
 from sipmas.observability import Observe

@@ -10,10 +10,11 @@ from typing import Any
 
 from nameko.timer import timer
 
-from services.notifications import contacts, delivery, digest, planning, schemas, views
+from services.notifications import schemas
+from services.notifications.dependencies import Sender
 from services.notifications.errors import Invalid
 from services.notifications.models import Base
-from services.notifications.sender import Sender
+from services.notifications.use_cases import contacts, delivery, digest, planning, views
 from sipmas import db, outbox, refusals, settings
 from sipmas.messaging.batch import consumes_batch
 from sipmas.messaging.consumer import consumes

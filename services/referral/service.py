@@ -11,19 +11,19 @@ from typing import Any
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
-from services.referral import (
+from services.referral import schemas
+from services.referral.domain.lifecycle import IllegalTransition
+from services.referral.errors import Invalid, NotFound
+from services.referral.models import Base, Referral
+from services.referral.use_cases import (
     agency,
     escalation,
     opening,
     overdue,
     referrals,
-    schemas,
-    table_store,
+    routing_tables,
     views,
 )
-from services.referral.errors import Invalid, NotFound
-from services.referral.lifecycle import IllegalTransition
-from services.referral.models import Base, Referral
 from sipmas import db, events, outbox, reference, refusals, settings
 from sipmas.messaging.batch import consumes_batch
 from sipmas.messaging.ordered import consumes_inbound
@@ -144,14 +144,14 @@ class ReferralService:
     @refusing
     def routing_table(self) -> dict[str, Any]:
         with self.db.get_session() as session:
-            return table_store.describe(session)
+            return routing_tables.describe(session)
 
     @rpc
     @refusing
     def set_routing_table(self, request: dict[str, Any]) -> dict[str, Any]:
         clean = schemas.RoutingTableChange().load(request)
         with self.db.get_session() as session:
-            return table_store.install(session, clean["csv"], clean["actor"], clean["note"])
+            return routing_tables.install(session, clean["csv"], clean["actor"], clean["note"])
 
     # -- the clock ------------------------------------------------------------------------
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates
 
-from services.registry import lifecycle, reports
-from services.registry.scope import AreaScope
-from services.registry.sources import FORMATS
+from services.registry.domain import lifecycle
+from services.registry.domain.scope import AreaScope
+from services.registry.domain.sources import FORMATS
+from services.registry.use_cases import figures
 from sipmas import reference
 from sipmas.events import LIFECYCLE_STATUSES, SOURCES, WELFARE_CLASSES
 
@@ -100,16 +101,16 @@ class CountsFilter(Schema):
 
 
 class CountsRequest(Schema):
-    """``household_counts``: group by any of ``reports.GROUPS``, filter, at the end of a day,
+    """``household_counts``: group by any of ``figures.GROUPS``, filter, at the end of a day,
     within the caller's area; ``zeros`` lists every combination, also those with none."""
 
     class Meta:
         unknown = RAISE
 
     group_by = fields.List(
-        fields.String(validate=validate.OneOf(reports.GROUPS)),
+        fields.String(validate=validate.OneOf(figures.GROUPS)),
         load_default=list,
-        validate=validate.Length(max=len(reports.GROUPS)),
+        validate=validate.Length(max=len(figures.GROUPS)),
     )
     filter = fields.Nested(CountsFilter, load_default=dict)
     at = fields.Date(allow_none=True, load_default=None)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.registry import households, reports, schemas
-from services.registry import scope as area
-from services.registry.importing import process, run
+from services.registry import schemas
+from services.registry.domain import scope as area
 from services.registry.models import Base
+from services.registry.use_cases import figures, households
+from services.registry.use_cases.importing import batches, child_process
 from sipmas import db, outbox, refusals
 from sipmas.messaging.batch import consumes_batch
 from sipmas.messaging.rpc import rpc
@@ -76,7 +77,7 @@ class RegistryService:
         """The report figures (``reports``): counts by area, status, class, PMKS, source."""
         clean = schemas.CountsRequest().load(request)
         with self.db.get_session() as session:
-            return reports.counts(session, clean)
+            return figures.counts(session, clean)
 
     @rpc
     @refusing
@@ -95,11 +96,11 @@ class RegistryService:
 
     @rpc
     def list_imports(self, limit: int = 50) -> list[dict[str, Any]]:
-        return run.list_batches(limit)
+        return batches.list_batches(limit)
 
     @rpc
     def import_report(self, batch_id: int) -> dict[str, Any]:
-        return {"batch_id": batch_id, "problems": run.problem_rows(batch_id)}
+        return {"batch_id": batch_id, "problems": batches.problem_rows(batch_id)}
 
     @rpc
     @refusing
@@ -110,7 +111,7 @@ class RegistryService:
         clean = schemas.StartImport().load(
             {"source": source, "path": path, "actor": actor, "report_path": report_path}
         )
-        return process.start(**clean)
+        return child_process.start(**clean)
 
     # -- changing --------------------------------------------------------------------------
 

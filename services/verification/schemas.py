@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from services.verification.questionnaire import PHOTO_KINDS, VISIT_OUTCOMES, Answers
-from services.verification.tasks import STATES
+from services.verification.domain.lifecycle import STATES
+from services.verification.domain.questionnaire import PHOTO_KINDS, VISIT_OUTCOMES, Answers
 from sipmas import evidence, reference
 
 ROLES = ("verifier", "supervisor", "operator", "admin")

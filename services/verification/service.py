@@ -10,9 +10,10 @@ from typing import Any
 
 from nameko.timer import timer
 
-from services.verification import decisions, intake, schemas, staff, tasking, visits
+from services.verification import schemas
+from services.verification.domain.lifecycle import IllegalTransition
 from services.verification.models import Base
-from services.verification.tasks import IllegalTransition
+from services.verification.use_cases import decisions, intake, staff, tasks, visits
 from sipmas import db, outbox, refusals, settings
 from sipmas.messaging.consumer import consumes
 from sipmas.messaging.rpc import rpc
@@ -51,7 +52,7 @@ class VerificationService:
     @refusing
     def assign_task(self, task_id: int, verifier: str, actor: str) -> dict[str, Any]:
         with self.db.get_session() as session:
-            task = tasking.assign(session, task_id, verifier, actor)
+            task = tasks.assign(session, task_id, verifier, actor)
             return {"task_id": task.id, "state": task.state, "assignee": task.assignee}
 
     @rpc
@@ -64,13 +65,13 @@ class VerificationService:
     @refusing
     def my_tasks(self, verifier: str, states: list[str] | None = None) -> dict[str, Any]:
         with self.db.get_session() as session:
-            return {"tasks": tasking.task_list(session, verifier, states or ())}
+            return {"tasks": tasks.task_list(session, verifier, states or ())}
 
     @rpc
     @refusing
     def get_task(self, task_id: int) -> dict[str, Any]:
         with self.db.get_session() as session:
-            return tasking.task_of(session, task_id)
+            return tasks.task_of(session, task_id)
 
     @rpc
     @refusing
@@ -80,7 +81,7 @@ class VerificationService:
         """The tasks of an area (``scope`` as the gateway's ``Principal.area_scope()``)."""
         clean = schemas.AreaTasks().load({"scope": scope, "states": states or [], "limit": limit})
         with self.db.get_session() as session:
-            return {"tasks": tasking.area_tasks(session, **clean)}
+            return {"tasks": tasks.area_tasks(session, **clean)}
 
     # -- visits and decisions --------------------------------------------------------------
 
@@ -148,7 +149,7 @@ class VerificationService:
     @timer(interval=settings.timer_seconds("verification_sweep", 60))
     def sweep(self) -> None:
         with self.db.get_session() as session:
-            moved = tasking.sweep_overdue(session)
-            due = tasking.reverifications_due(session)
+            moved = tasks.sweep_overdue(session)
+            due = tasks.reverifications_due(session)
         if any(moved.values()) or due:
             log.info("sweep: %s overdue, %d re-verifications opened", moved, due)

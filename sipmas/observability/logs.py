@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sipmas import settings
-from sipmas.messaging.scrub import scrub
+from sipmas.nik import scrub
 from sipmas.observability import context
 
 PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"

@@ -29,8 +29,8 @@ from typing import Any
 import pika
 import pika.exceptions
 
-from services.notifications import webhooks
-from services.verification.intake import needs_visit
+from services.notifications.domain import webhooks
+from services.verification.use_cases.intake import needs_visit
 from sipmas import reference, settings
 from sipmas_cli.demo import agencies, field, imports, sinks, summary
 from sipmas_cli.demo.client import Cluster, Refusal, TimedOut, wait_until

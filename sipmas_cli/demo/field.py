@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.verification.rules import ELIGIBLE_CLASSES
+from services.verification.domain.welfare import ELIGIBLE_CLASSES
 from sipmas import evidence, reference
 from sipmas_cli.demo import households
 from sipmas_cli.demo.client import Cluster, Refusal

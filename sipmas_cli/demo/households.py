@@ -3,8 +3,9 @@
 A household's condition is a set of hardships (a damaged house, too few meals, children out of
 school, ...), each written as the answers a verifier records. The day chooses, per household,
 the welfare class its visit should show; the hardships are drawn until the rule set in force
-(``services.verification.rules``, the same the service applies) puts the answers in that class,
-so the day's mix of classes is known in advance and the service's verdicts can be held to it.
+(``services.verification.domain.welfare``, the same the service applies) puts the answers in
+that class, so the day's mix of classes is known in advance and the service's verdicts can
+be held to it.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from services.verification import rules
-from services.verification.questionnaire import sample_answers
+from services.verification.domain import welfare
+from services.verification.domain.questionnaire import sample_answers
 
 Hardship = Callable[[int], dict[str, Any]]  # members -> answers
 
@@ -102,7 +103,7 @@ def comfortable(members: int) -> dict[str, Any]:
 def answers_for(welfare_class: str, members: int, rnd: random.Random) -> dict[str, Any]:
     """Answers that the rule set in force classes as ``welfare_class``."""
     members = max(1, min(members, 20))
-    if welfare_class == rules.NOT_POOR:
+    if welfare_class == welfare.NOT_POOR:
         return comfortable(members)
     names = sorted(HARDSHIPS)
     for _ in range(500):
@@ -110,7 +111,7 @@ def answers_for(welfare_class: str, members: int, rnd: random.Random) -> dict[st
         answers = comfortable(members)
         for name in sorted(chosen):
             answers.update(HARDSHIPS[name](members))
-        if rules.decide(answers).welfare_class == welfare_class:
+        if welfare.decide(answers).welfare_class == welfare_class:
             return answers
     raise ValueError(f"no answers found for {welfare_class} with {members} members")
 

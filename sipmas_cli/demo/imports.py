@@ -19,10 +19,11 @@ from typing import Any
 
 import pika
 
-from services.registry import places, synthetic
-from services.registry.importing import run
-from services.registry.sources import FORMATS, normalise_header
+from services.registry.domain import places
+from services.registry.domain.sources import FORMATS, normalise_header
+from services.registry.use_cases.importing import batches
 from sipmas import events
+from sipmas_cli import synthetic
 from sipmas_cli.demo.client import Cluster
 
 # Of the day's households, how many come from each export (PMKS lists are the shortest).
@@ -108,9 +109,9 @@ def import_export(export: Export, actor: str, cluster: Cluster | None = None) ->
             done["households_registered"] or 0,
             report if done["status"] != "duplicate" else None,
         )
-    summary = run.import_file(export.source, path, actor=actor)
+    summary = batches.import_file(export.source, path, actor=actor)
     if summary.status != "duplicate":
-        run.write_report(summary.batch_id, report)
+        batches.write_report(summary.batch_id, report)
     return Imported(
         export.source,
         summary.batch_id,

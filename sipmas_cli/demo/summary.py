@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.verification.rules import ELIGIBLE_CLASSES
+from services.verification.domain.welfare import ELIGIBLE_CLASSES
 from sipmas import reference
 from sipmas.events import LIFECYCLE_STATUSES, REFERRAL_STATES
 from sipmas_cli.demo.agencies import Ledger

@@ -19,7 +19,7 @@ from typing import Any
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.verification.tasks import STATES
+from services.verification.domain.lifecycle import STATES
 from sipmas_cli.demo import day
 from sipmas_cli.demo import field as demo_field
 from sipmas_cli.demo.client import Refusal

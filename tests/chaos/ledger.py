@@ -70,10 +70,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from services.notifications import rules
-from services.registry.lifecycle import VERDICT_ACTIONS
-from services.registry.sources import FORMATS, normalise_header
-from services.verification.rules import ELIGIBLE_CLASSES
+from services.notifications.domain import audiences
+from services.registry.domain.lifecycle import VERDICT_ACTIONS
+from services.registry.domain.sources import FORMATS, normalise_header
+from services.verification.domain.welfare import ELIGIBLE_CLASSES
 from sipmas import events, settings
 from sipmas_cli.demo.agencies import Ledger as AgencyLedger
 from sipmas_cli.demo.field import REJECTED
@@ -425,7 +425,11 @@ def notifications(facts: Facts) -> Row:
         for event in facts.table(service, "outbox"):
             data = event.body.get("data", {})
             ours = event.exchange == events.exchange_of(service)
-            if ours and rules.applicable(event.routing_key, data) and event.event_id not in planned:
+            if (
+                ours
+                and audiences.applicable(event.routing_key, data)
+                and event.event_id not in planned
+            ):
                 row.expected += 1
                 row.count("lost", f"{event.routing_key} {event.event_id[:8]}: nothing planned")
     wanted: Counter = Counter()

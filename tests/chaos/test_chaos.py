@@ -30,9 +30,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from services.registry import synthetic
 from sipmas import db, reference, settings
-from sipmas_cli import topology
+from sipmas_cli import synthetic, topology
 from sipmas_cli.demo import agencies, imports
 from sipmas_cli.demo import field as demo_field
 from tests.chaos import flow, harness, ledger, readers

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from services.notifications import webhooks
 from services.notifications.channels import Message, email, sms, webhook
+from services.notifications.domain import webhooks
 from sipmas_cli.demo import sinks
 from tests.demo.ports import free_port
 

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from services.registry import synthetic
-from services.verification.questionnaire import sample_answers
+from services.verification.domain.questionnaire import sample_answers
+from sipmas_cli import synthetic
 from sipmas_cli.demo import imports
 from tests.e2e.conftest import WholeSystem
 from tests.gateway.support_http import PHOTO_KINDS, Client, visit_form, wait_until

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from services.gateway import identity
+from services.gateway.use_cases import identity
 from sipmas import db, settings
 from sipmas_cli.system import migrate
 

@@ -30,8 +30,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from services.gateway import identity
 from services.gateway.models import User
+from services.gateway.use_cases import identity
 from sipmas import db, nik
 from tests.support import services
 from tests.verification.conftest import poor_answers

@@ -8,8 +8,8 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from services.gateway import audit
-from services.gateway.identity import Principal
+from services.gateway.domain.users import Principal
+from services.gateway.use_cases import audit
 from sipmas import db
 from tests.gateway.conftest import DESA, rows, sipmas, superuser
 

@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from services.gateway import policy
-from services.registry import synthetic
+from services.gateway.domain import policy
 from sipmas import db
+from sipmas_cli import synthetic
 from tests.gateway.support_http import (
     DESA_A,
     DESA_B,

@@ -15,9 +15,10 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from services.gateway import audit, openapi
-from services.registry import synthetic
+from services.gateway import openapi
+from services.gateway.use_cases import audit
 from sipmas import db, nik
+from sipmas_cli import synthetic
 from tests.gateway.conftest import superuser
 from tests.gateway.support_http import (
     DESA_A,

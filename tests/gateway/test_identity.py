@@ -7,8 +7,9 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from services.gateway import identity
-from services.gateway.identity import Principal, Unauthenticated
+from services.gateway.domain.users import Principal
+from services.gateway.use_cases import identity
+from services.gateway.use_cases.identity import Unauthenticated
 from sipmas.refusals import Invalid, NotFound
 from tests.gateway.conftest import DESA, KECAMATAN, OTHER_DESA, make_user, rows, token_for
 

@@ -22,7 +22,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from services.gateway import openapi, policy
+from services.gateway import openapi
+from services.gateway.domain import policy
 from tests.gateway.support_http import People, System
 
 EXAMPLES = int(os.environ.get("SIPMAS_SCHEMATHESIS_EXAMPLES", "15"))  # per operation and mode

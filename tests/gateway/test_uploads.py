@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from services.registry import synthetic
 from sipmas import evidence
+from sipmas_cli import synthetic
 from tests.gateway.support_http import (
     DESA_A,
     JPEG,

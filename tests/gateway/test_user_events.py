@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from services.notifications import contacts
-from services.verification import staff as verification_staff
+from services.notifications.use_cases import contacts
+from services.verification.use_cases import staff as verification_staff
 from sipmas import db, events
 from tests.gateway.conftest import DESA, KECAMATAN, sipmas
 from tests.integration.support_amqp import publish, wait_for

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.gateway import identity
-from services.gateway.identity import Unauthenticated
+from services.gateway.use_cases import identity
+from services.gateway.use_cases.identity import Unauthenticated
 from sipmas import db
 from tests.gateway.conftest import DESA, KECAMATAN, OTHER_DESA, rows, sipmas
 

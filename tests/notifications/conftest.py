@@ -18,7 +18,8 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
-from services.notifications import contacts, delivery, planning, webhooks
+from services.notifications.domain import webhooks
+from services.notifications.use_cases import contacts, delivery, planning
 from sipmas import db, events, settings
 from sipmas_cli import system
 from tests.support import services

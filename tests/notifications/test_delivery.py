@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import time
 
-from services.notifications import contacts, delivery, views, webhooks
+from services.notifications.domain import webhooks
+from services.notifications.use_cases import contacts, delivery, views
 from tests.notifications.conftest import (
     SECRET,
     event,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.notifications import digest
+from services.notifications.use_cases import digest
 from tests.notifications.conftest import event, plan, referral_created, rows, send_all
 
 

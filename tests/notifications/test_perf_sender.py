@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import smtplib
 
-from services.notifications import channels, contacts, delivery
+from services.notifications import channels
+from services.notifications.use_cases import contacts, delivery
 from tests.notifications.conftest import (
     event,
     outbox_events,

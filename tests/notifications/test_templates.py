@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from services.notifications import preview, templates
+from services.notifications.domain import preview, templates
 from sipmas_cli import main as cli
 
 INDONESIAN = ("Dinsos", "rujukan", "Rujukan", "tugas", "Tugas", "Kasus", "kasus", "kunjungan")

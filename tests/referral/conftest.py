@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from services.referral import opening
+from services.referral.use_cases import opening
 from sipmas import db, events, nik, settings
 from sipmas_cli import system
 from tests.registry.conftest import registry, registry_db, registry_service  # noqa: F401

@@ -11,10 +11,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from services.referral import agency, escalation, routing, table_store
+from services.referral.domain import routing
 from services.referral.errors import Invalid
 from services.referral.models import AgencyUpdate, Referral
-from services.referral.referrals import now
+from services.referral.use_cases import agency, escalation, routing_tables
+from services.referral.use_cases.referrals import now
 from sipmas import events
 from tests.referral.conftest import open_case, outbox_rows, verified
 
@@ -61,7 +62,7 @@ def test_housing_and_health_needs_reach_perkim_and_dinkes_and_nobody_else(sessio
 
 def test_the_same_verification_delivered_twice_opens_one_case(session):
     event = verified(2, ["rumah"])
-    from services.referral import opening
+    from services.referral.use_cases import opening
     from tests.referral.conftest import facts
 
     opening.on_household_verified(session, "referral.on_household_verified", event, facts(2))
@@ -181,16 +182,16 @@ def test_an_overdue_referral_is_escalated_once_to_the_agency_and_dinsos(session)
 
 
 def test_the_routing_table_changes_without_code_and_bad_rows_are_named(session):
-    current = table_store.table_in_force(session)
+    current = routing_tables.table_in_force(session)
     text = routing.to_csv(current)
     bad = text.replace(",perkim,", ",nowhere,", 1)
 
     with pytest.raises(Invalid) as refused:
-        table_store.install(session, bad, "admin-1")
+        routing_tables.install(session, bad, "admin-1")
     assert any(e["column"] == "opd_code" for e in refused.value.errors["rows"])
 
     moved = text.replace(",perkim,", ",dinsos,", 1)
-    installed = table_store.install(session, moved, "admin-1", "Perkim quota exhausted")
+    installed = routing_tables.install(session, moved, "admin-1", "Perkim quota exhausted")
     open_case(session, 10, ["rumah"])
 
     referral = session.scalars(sa.select(Referral)).one()

@@ -12,10 +12,9 @@ import pika
 import pika.exceptions
 import pytest
 
-from services.registry import synthetic
-from services.registry.importing import run
+from services.registry.use_cases.importing import batches
 from sipmas import broker_access, events, reference
-from sipmas_cli import topology
+from sipmas_cli import synthetic, topology
 from tests.integration.support_amqp import depth, publish, wait_for
 from tests.registry.conftest import scalar
 from tests.support.services import ROOT
@@ -63,7 +62,7 @@ def client(agencies, amqp_vhost):
 def _verified_household(tmp_path, amqp_uri, needs: list[str]) -> int:
     path = tmp_path / "p3ke.csv"
     synthetic.write_file("p3ke", 1, path, seed=41)
-    run.import_file("p3ke", path, actor="test")
+    batches.import_file("p3ke", path, actor="test")
     household = scalar(_registry_engine(), "SELECT min(id) FROM households")
     event = events.envelope(
         "household_verified",

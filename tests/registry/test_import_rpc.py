@@ -9,9 +9,9 @@ import time
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.registry import synthetic
-from services.registry.importing import process
+from services.registry.use_cases.importing import child_process
 from sipmas.refusals import Refused
+from sipmas_cli import synthetic
 from tests.registry.conftest import query, scalar
 
 
@@ -75,7 +75,7 @@ def test_an_xlsx_is_found_by_its_batch_too(registry, tmp_path):
     path = tmp_path / "p3ke.xlsx"
     manifest = synthetic.write_file("p3ke", 20, path, seed=52)
 
-    summary = process.start("p3ke", str(path), "operator-sari")
+    summary = child_process.start("p3ke", str(path), "operator-sari")
 
     assert summary["imported"] == manifest.valid_rows
     assert summary["batch_id"] == scalar(registry, "SELECT max(id) FROM import_batches")
@@ -86,12 +86,12 @@ def test_an_actor_that_looks_like_an_option_is_kept_as_given(registry, tmp_path)
     path = tmp_path / "pmks.csv"
     synthetic.write_file("pmks", 5, path, seed=53)
 
-    summary = process.start("pmks", str(path), "--report=/tmp/x")
+    summary = child_process.start("pmks", str(path), "--report=/tmp/x")
 
     assert summary["status"] == "completed"
     assert scalar(registry, "SELECT actor FROM import_batches") == "--report=/tmp/x"
     try:
-        process.start("pmks", "--help", "op")  # a file named so, not the option
+        child_process.start("pmks", "--help", "op")  # a file named so, not the option
     except Refused as refused:
         assert refused.code == "unreadable_file"
     else:

@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
-from services.registry import synthetic
-from services.registry.importing import run
+from services.registry.use_cases.importing import batches
 from sipmas import events
 from sipmas.outbox import Relay
+from sipmas_cli import synthetic
 from tests.integration.support_amqp import bind_queue, fetch_all, wait_for
 from tests.registry.conftest import query, scalar
 from tests.support.services import ROOT
@@ -26,11 +26,11 @@ def test_every_bad_row_is_named_and_every_good_row_lands_once(registry, tmp_path
     path = tmp_path / f"{source}.csv"
     manifest = synthetic.write_file(source, 300, path, seed=7, error_rate=0.15)
 
-    summary = run.import_file(source, path, actor="test")
+    summary = batches.import_file(source, path, actor="test")
 
     problems = {
         (p["baris"], p["kode"])
-        for p in run.problem_rows(summary.batch_id)
+        for p in batches.problem_rows(summary.batch_id)
         if p["tingkat"] == "error"
     }
     for injected in manifest.errors:
@@ -47,10 +47,10 @@ def test_every_bad_row_is_named_and_every_good_row_lands_once(registry, tmp_path
 def test_the_same_file_twice_changes_nothing_and_says_so(registry, tmp_path):
     path = tmp_path / "dtsen.csv"
     synthetic.write_file("dtsen", 50, path, seed=1)
-    first = run.import_file("dtsen", path, actor="test")
+    first = batches.import_file("dtsen", path, actor="test")
     before = query(registry, "SELECT count(*), max(updated_at) FROM people")
 
-    again = run.import_file("dtsen", path, actor="test")
+    again = batches.import_file("dtsen", path, actor="test")
 
     assert again.status == "duplicate" and again.duplicate_of == first.batch_id
     assert query(registry, "SELECT count(*), max(updated_at) FROM people") == before
@@ -59,11 +59,11 @@ def test_the_same_file_twice_changes_nothing_and_says_so(registry, tmp_path):
 def test_the_same_people_in_another_file_are_unchanged_not_doubled(registry, tmp_path):
     path = tmp_path / "dtsen.csv"
     synthetic.write_file("dtsen", 40, path, seed=2)
-    first = run.import_file("dtsen", path, actor="test")
+    first = batches.import_file("dtsen", path, actor="test")
     copy = tmp_path / "copy.csv"
     copy.write_bytes(path.read_bytes() + b"\r\n")  # another file, the same rows
 
-    second = run.import_file("dtsen", copy, actor="test")
+    second = batches.import_file("dtsen", copy, actor="test")
 
     assert second.status == "completed"
     assert second.imported == 0 and second.merged == 0
@@ -76,7 +76,7 @@ def test_xlsx_imports_like_csv(registry, tmp_path):
     path = tmp_path / "p3ke.xlsx"
     manifest = synthetic.write_file("p3ke", 60, path, seed=3, error_rate=0.1)
 
-    summary = run.import_file("p3ke", path, actor="test")
+    summary = batches.import_file("p3ke", path, actor="test")
 
     assert summary.imported == manifest.valid_rows
     assert summary.rejected == len({e.row for e in manifest.errors})
@@ -100,8 +100,8 @@ def test_a_merge_keeps_both_sources_values_as_a_conflict(registry, tmp_path):
         "P3KE-1,KALIORANG,BANGUN JAYA,Desil 1,6408125203120002,RINA,Perempuan,Anak,12-03-2012\r\n",
         encoding="utf-8",
     )
-    run.import_file("dtks", dtks, actor="test")
-    merged = run.import_file("p3ke", p3ke, actor="test")
+    batches.import_file("dtks", dtks, actor="test")
+    merged = batches.import_file("p3ke", p3ke, actor="test")
 
     assert (merged.imported, merged.merged, merged.households_registered) == (1, 1, 0)
     household = query(registry, "SELECT id, desil, sources FROM households")
@@ -120,7 +120,7 @@ def test_broken_rows_and_windows_1252_are_read_row_by_row(registry, tmp_path):
     manifest = synthetic.write_file("dtks", 80, path, seed=11, error_rate=0.2)
     assert any(e.code == "row_columns" for e in manifest.errors), "the seed must break a row"
 
-    summary = run.import_file("dtks", path, actor="test")
+    summary = batches.import_file("dtks", path, actor="test")
 
     assert summary.imported == manifest.valid_rows
 
@@ -129,7 +129,7 @@ def test_a_spreadsheet_zeroed_nik_column_is_a_file_warning(registry, tmp_path):
     path = tmp_path / "dtsen.csv"
     synthetic.write_file("dtsen", 20, path, seed=5, zeroed_nik_column=True)
 
-    summary = run.import_file("dtsen", path, actor="test")
+    summary = batches.import_file("dtsen", path, actor="test")
 
     assert {"code": "nik_column_zeroed", "column": "nik"} in summary.file_warnings
 
@@ -140,7 +140,7 @@ def test_an_import_publishes_one_household_registered_per_new_household(
     queue = bind_queue(amqp_uri, "registry.events", "household_registered")
     path = tmp_path / "pmks.csv"
     synthetic.write_file("pmks", 120, path, seed=4, error_rate=0.1)
-    summary = run.import_file("pmks", path, actor="test")
+    summary = batches.import_file("pmks", path, actor="test")
 
     Relay("registry", amqp_uri).publish_pending()
     messages = fetch_all(amqp_uri, queue, expect=summary.households_registered)
@@ -219,8 +219,8 @@ def test_a_binary_file_and_a_broken_xlsx_fail_clearly(registry, tmp_path):
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a workbook")
     for source, path, words in [("dtsen", binary, "biner"), ("p3ke", broken, "XLSX")]:
-        with pytest.raises(run.UnreadableFile) as caught:
-            run.import_file(source, path, actor="test")
+        with pytest.raises(batches.UnreadableFile) as caught:
+            batches.import_file(source, path, actor="test")
         assert words in caught.value.message_id
     assert scalar(registry, "SELECT count(*) FROM import_batches") == 0
 
@@ -230,6 +230,6 @@ def test_a_header_only_file_imports_nothing_and_says_so(registry, tmp_path):
     synthetic.write_file("dtsen", 1, path)
     path.write_bytes(path.read_bytes().split(b"\r\n")[0] + b"\r\n")
 
-    summary = run.import_file("dtsen", path, actor="test")
+    summary = batches.import_file("dtsen", path, actor="test")
 
     assert (summary.rows_read, summary.imported, summary.rejected) == (0, 0, 0)

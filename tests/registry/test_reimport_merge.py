@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from services.registry import synthetic
-from services.registry.importing import pipeline, run
+from services.registry.use_cases.importing import batches, loading
+from sipmas_cli import synthetic
 from tests.registry.conftest import query, scalar
 
-KK, DESIL, STATUS_KAWIN = 7, 8, 15  # DTSEN columns (services.registry.sources.DTSEN)
+KK, DESIL, STATUS_KAWIN = 7, 8, 15  # DTSEN columns (services.registry.domain.sources.DTSEN)
 REGISTERED, KNOWN, NEW = 400, 20, 10  # households: in the registry, sent again, new
 
 
@@ -47,7 +47,7 @@ def monthly(registry, tmp_path):
     changed), then NEW households; returns (file, changed household count, new people)."""
     first = tmp_path / "registry.csv"
     synthetic.write_file("dtsen", REGISTERED, first, seed=61)
-    run.import_file("dtsen", first, actor="test")
+    batches.import_file("dtsen", first, actor="test")
     later = tmp_path / "later.csv"
     synthetic.write_file("dtsen", REGISTERED + NEW, later, seed=61)  # the same families first
     header, groups = households(later)
@@ -68,11 +68,11 @@ def test_a_monthly_file_merges_known_families_and_registers_new_ones(
     registry, monthly, monkeypatch, share
 ):
     path, changes, new_people = monthly
-    monkeypatch.setattr(pipeline, "BY_INDEX_SHARE", share)
+    monkeypatch.setattr(loading, "BY_INDEX_SHARE", share)
     people_before = scalar(registry, "SELECT count(*) FROM people")
     outbox_before = scalar(registry, "SELECT max(id) FROM outbox")
 
-    summary = run.import_file("dtsen", path, actor="test")
+    summary = batches.import_file("dtsen", path, actor="test")
 
     assert (summary.households_registered, summary.households_merged) == (NEW, KNOWN)
     assert summary.rejected == 0 and summary.imported == new_people
@@ -99,14 +99,14 @@ def test_a_monthly_file_merges_known_families_and_registers_new_ones(
 
 def test_the_same_changes_again_add_no_conflict_and_rewrite_nothing(registry, monthly, tmp_path):
     path, changes, _ = monthly
-    run.import_file("dtsen", path, actor="test")
+    batches.import_file("dtsen", path, actor="test")
     conflicts = scalar(registry, "SELECT count(*) FROM conflicts")
     touched = query(registry, "SELECT id, updated_at FROM households ORDER BY id")
     people = query(registry, "SELECT nik, updated_at, provenance FROM people ORDER BY nik")
     again = tmp_path / "again.csv"
     again.write_bytes(path.read_bytes() + b"\r\n")  # another file, the same rows
 
-    summary = run.import_file("dtsen", again, actor="test")
+    summary = batches.import_file("dtsen", again, actor="test")
 
     assert summary.status == "completed" and summary.imported == 0
     assert summary.households_registered == 0 and summary.households_merged == KNOWN + NEW
@@ -119,7 +119,7 @@ def test_the_same_changes_again_add_no_conflict_and_rewrite_nothing(registry, mo
 def test_a_family_of_new_people_under_a_known_no_kk_joins_that_household(registry, tmp_path):
     first = tmp_path / "registry.csv"
     synthetic.write_file("dtsen", REGISTERED, first, seed=62)
-    run.import_file("dtsen", first, actor="test")
+    batches.import_file("dtsen", first, actor="test")
     later = tmp_path / "later.csv"
     synthetic.write_file("dtsen", REGISTERED + 1, later, seed=62)
     header, groups = households(later)
@@ -130,7 +130,7 @@ def test_a_family_of_new_people_under_a_known_no_kk_joins_that_household(registr
     path.write_bytes(header + b"".join(newcomers))
     household = scalar(registry, "SELECT id FROM households WHERE no_kk = :k", k=int(kk))
 
-    summary = run.import_file("dtsen", path, actor="test")
+    summary = batches.import_file("dtsen", path, actor="test")
 
     assert (summary.households_registered, summary.households_merged) == (0, 1)
     assert summary.imported == len(newcomers)

@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.registry import households, reports, schemas, synthetic
-from services.registry.importing import run
+from services.registry import schemas
+from services.registry.use_cases import figures, households
+from services.registry.use_cases.importing import batches
 from sipmas import db, events, reference, settings
+from sipmas_cli import synthetic
 from tests.registry.conftest import query, scalar
 
 
@@ -23,13 +25,13 @@ def district(registry, tmp_path):
     for source, count, seed in (("dtsen", 120, 41), ("p3ke", 40, 42), ("pmks", 40, 43)):
         path = tmp_path / f"{source}.csv"
         synthetic.write_file(source, count, path, seed=seed)
-        run.import_file(source, path, actor="test")
+        batches.import_file(source, path, actor="test")
     return registry
 
 
 def counts(**request):
     with db.session_scope("registry") as session:
-        return reports.counts(session, schemas.CountsRequest().load(request))
+        return figures.counts(session, schemas.CountsRequest().load(request))
 
 
 def by(result, *keys) -> dict:

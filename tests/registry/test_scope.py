@@ -7,11 +7,12 @@ from __future__ import annotations
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.registry import households, synthetic
-from services.registry import scope as area
-from services.registry.importing import run
+from services.registry.domain import scope as area
+from services.registry.use_cases import households
+from services.registry.use_cases.importing import batches
 from sipmas import db, reference
 from sipmas.refusals import Refused
+from sipmas_cli import synthetic
 from tests.registry.conftest import query, scalar
 
 MISSING = 999_999
@@ -23,7 +24,7 @@ def two_areas(registry, tmp_path):
     a household of another kecamatan (the operator's NIK search target)."""
     path = tmp_path / "dtsen.csv"
     synthetic.write_file("dtsen", 80, path, seed=31)
-    run.import_file("dtsen", path, actor="test")
+    batches.import_file("dtsen", path, actor="test")
     desa, kecamatan = query(
         registry,
         "SELECT desa_code, kecamatan_code FROM households GROUP BY 1, 2 "

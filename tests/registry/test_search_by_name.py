@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from services.registry import households, synthetic
-from services.registry import scope as area
-from services.registry.importing import run
+from services.registry.domain import scope as area
 from services.registry.schemas import SearchCriteria
+from services.registry.use_cases import households
+from services.registry.use_cases.importing import batches
+from sipmas_cli import synthetic
 from tests.registry.conftest import query, scalar
 
 
@@ -48,7 +49,7 @@ def fragment(name: str) -> str:
 def district(registry, tmp_path):
     path = tmp_path / "dtsen.csv"
     synthetic.write_file("dtsen", 600, path, seed=17)
-    run.import_file("dtsen", path, actor="test")
+    batches.import_file("dtsen", path, actor="test")
     return registry
 
 
@@ -82,7 +83,7 @@ def test_a_misspelt_name_is_found_whichever_import_or_entry_brought_it(district,
     for column in ("nik", "nomor_kartu_keluarga"):  # a family the registry does not hold yet
         values[columns.index(column)] = values[columns.index(column)][:12] + "9999"
     later.write_text(f"{header}\n{';'.join(values)}\n")
-    run.import_file("dtsen", later, actor="test")
+    batches.import_file("dtsen", later, actor="test")
     connection = district.raw_connection()
     try:
         entered = households.register(

@@ -8,11 +8,10 @@ import uuid
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.registry import synthetic
-from services.registry.importing import run
+from services.registry.use_cases.importing import batches
 from sipmas import events
 from sipmas.messaging.dead_letters import dead_letters
-from sipmas_cli import topology
+from sipmas_cli import synthetic, topology
 from tests.integration.support_amqp import bind_queue, fetch_all, publish, wait_for
 from tests.registry.conftest import query, scalar
 
@@ -20,7 +19,7 @@ from tests.registry.conftest import query, scalar
 def _import(tmp_path, households=10):
     path = tmp_path / "dtsen.csv"
     synthetic.write_file("dtsen", households, path, seed=21)
-    run.import_file("dtsen", path, actor="test")
+    batches.import_file("dtsen", path, actor="test")
 
 
 def _send(amqp_uri, event):

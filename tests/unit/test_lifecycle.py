@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.registry import lifecycle as lc
+from services.registry.domain import lifecycle as lc
 from sipmas.events import LIFECYCLE_STATUSES
 
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.registry.importing import checks
+from services.registry.domain import row_checks
 from sipmas import nik
 
 
@@ -98,7 +98,7 @@ def pg():
 def test_the_sql_nik_rule_agrees_with_the_python_rule(pg, raw):
     """The importer checks a million NIKs in SQL; this holds it to ``sipmas.nik.errors``."""
     trimmed = raw.strip() or None
-    sql = f"SELECT {checks.nik_problem(':n')}".replace(":n", "CAST(:n AS text)")
+    sql = f"SELECT {row_checks.nik_problem(':n')}".replace(":n", "CAST(:n AS text)")
     answer = pg.execute(sa.text(sql), {"n": trimmed}).scalar()
     python = nik.errors(raw)
     assert answer == (python[0] if python else None)

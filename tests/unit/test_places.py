@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.registry import places
+from services.registry.domain import places
 
 
 @pytest.mark.parametrize(

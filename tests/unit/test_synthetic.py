@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from services.registry import synthetic, synthetic_names, vocabulary
-from services.registry.sources import FORMATS, SourceFormat
+from services.registry.domain import vocabulary
+from services.registry.domain.sources import FORMATS, SourceFormat
 from sipmas import nik, reference
+from sipmas_cli import synthetic, synthetic_names
 
 SOURCES = sorted(FORMATS)
 DATE_FORMATS = {"dd-mm-yyyy": "%d-%m-%Y", "dd/mm/yyyy": "%d/%m/%Y"}

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from services.verification import intake
+from services.verification.use_cases import intake
 from sipmas import db, events, evidence, settings
 from sipmas_cli import system
 from tests.registry.conftest import registry, registry_db, registry_service  # noqa: F401
@@ -80,7 +80,7 @@ def verification_service(verification, amqp_uri, tmp_path):
 
 
 def add_staff(session, staff_id: str, role: str = "verifier", desa=(), kecamatan=()) -> None:
-    from services.verification import staff
+    from services.verification.use_cases import staff
 
     staff.register(
         session,
@@ -153,7 +153,7 @@ def visit_payload(task_id: int, verifier: str, answers: dict | None, **overrides
 
 def poor_answers(**overrides) -> dict:
     """A household deprived on every count the rules look at."""
-    from services.verification.questionnaire import sample_answers
+    from services.verification.domain.questionnaire import sample_answers
 
     return sample_answers(
         **{

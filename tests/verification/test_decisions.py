@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from services.verification import decisions, visits
+from services.verification.domain.lifecycle import IllegalTransition
+from services.verification.domain.questionnaire import sample_answers
 from services.verification.errors import Invalid, Refused
-from services.verification.questionnaire import sample_answers
-from services.verification.tasks import IllegalTransition
+from services.verification.use_cases import decisions, visits
 from sipmas import events
 from tests.verification.conftest import (
     DESA_CODE,

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.registry import synthetic
-from services.registry.importing import run
+from services.registry.use_cases.importing import batches
+from sipmas_cli import synthetic
 from tests.integration.support_amqp import wait_for
 from tests.registry.conftest import scalar
 from tests.verification.conftest import poor_answers, visit_payload
@@ -32,7 +32,7 @@ def _staff(rpc, kecamatans):
 def _import_p3ke(tmp_path, households: int = 3) -> None:
     path = tmp_path / "p3ke.csv"
     synthetic.write_file("p3ke", households, path, seed=33)
-    run.import_file("p3ke", path, actor="test")
+    batches.import_file("p3ke", path, actor="test")
 
 
 def test_an_imported_household_is_visited_approved_and_verified_in_the_registry(

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from services.verification import intake, tasking
 from services.verification.errors import NotFound
 from services.verification.models import Household, Task, TaskTransition
+from services.verification.use_cases import intake, tasks
 from sipmas import events
 from tests.verification.conftest import SANGATTA_UTARA, add_staff, register_household, registered
 
@@ -94,12 +94,12 @@ def test_an_overdue_task_is_reassigned_once_then_escalated(session):
     task = register_household(session, 400)
     first = task.assignee
 
-    later = tasking.now() + timedelta(days=60)
-    assert tasking.sweep_overdue(session, at=later) == {"reassign": 1, "escalate": 0}
+    later = tasks.now() + timedelta(days=60)
+    assert tasks.sweep_overdue(session, at=later) == {"reassign": 1, "escalate": 0}
     assert (task.state, task.reassignments) == ("assigned", 1)
     assert task.assignee != first
 
-    assert tasking.sweep_overdue(session, at=later + timedelta(days=60)) == {
+    assert tasks.sweep_overdue(session, at=later + timedelta(days=60)) == {
         "reassign": 0,
         "escalate": 1,
     }
@@ -124,9 +124,9 @@ def test_a_resolved_case_schedules_the_recheck_and_the_clock_opens_it(session):
     intake.on_case_resolved(session, "verification.on_case_resolved", resolved)  # redelivered
 
     household = session.get(Household, 500)
-    assert household.reverify_at > tasking.now() + timedelta(days=30)
-    assert tasking.reverifications_due(session) == 0
-    assert tasking.reverifications_due(session, at=household.reverify_at) == 1
-    live = tasking.live_task(session, 500)
+    assert household.reverify_at > tasks.now() + timedelta(days=30)
+    assert tasks.reverifications_due(session) == 0
+    assert tasks.reverifications_due(session, at=household.reverify_at) == 1
+    live = tasks.live_task(session, 500)
     assert (live.reason, live.state, live.assignee) == ("reverification", "assigned", "ani")
     assert household.reverify_at is None

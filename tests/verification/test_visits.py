@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 from marshmallow import ValidationError
 
-from services.verification import tasking, visits
+from services.verification.domain.questionnaire import sample_answers
 from services.verification.errors import Invalid, Refused
 from services.verification.models import Visit
-from services.verification.questionnaire import sample_answers
+from services.verification.use_cases import tasks, visits
 from sipmas import evidence
 from tests.verification.conftest import (
     DESA_CODE,
@@ -196,5 +196,5 @@ def _task_for(session, household_id: int, verifier: str) -> int:
     """A new household's task, placed on ``verifier``'s desk."""
     task = register_household(session, household_id)
     if task.assignee != verifier:
-        tasking.assign(session, task.id, verifier, "supervisor-1")
+        tasks.assign(session, task.id, verifier, "supervisor-1")
     return task.id

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.notifications import webhooks
 from services.notifications.channels import PERMANENT, Message, Outcome, http
+from services.notifications.domain import webhooks
 
 
 @dataclass

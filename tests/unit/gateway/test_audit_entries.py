@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from services.gateway import audit
+from services.gateway.use_cases import audit
 
 ENTRY = audit._Entry(
     seq=3,

@@ -2,8 +2,8 @@
 
 import pytest
 
-from services.gateway import identity
-from services.gateway.identity import Principal
+from services.gateway.domain.users import Principal
+from services.gateway.use_cases import identity
 from sipmas.refusals import Invalid
 
 KEC, DESA, OTHER_DESA = "64.08.04", "64.08.04.2001", "64.08.01.2001"

@@ -8,7 +8,8 @@ import re
 import pytest
 from schemathesis.specs.openapi.definitions import OPENAPI_30_VALIDATOR
 
-from services.gateway import docs, openapi, policy
+from services.gateway import docs, openapi
+from services.gateway.domain import policy
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.gateway import errors, openapi, policy
-from services.gateway.identity import Principal
+from services.gateway import openapi
+from services.gateway.domain import errors, policy
+from services.gateway.domain.users import Principal
 
 A_KEC, A_DESA, B_KEC, B_DESA = "64.08.04", "64.08.04.2001", "64.08.01", "64.08.01.2001"
 ADMIN = Principal("root", "admin")

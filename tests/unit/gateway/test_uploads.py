@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from services.gateway import errors, uploads
-from services.gateway.ratelimit import RateLimiter
+from services.gateway.domain import errors
+from services.gateway.domain.ratelimit import RateLimiter
+from services.gateway.use_cases import uploads
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
@@ -183,7 +184,7 @@ def test_retry_after_says_when_the_next_request_passes():
 
 
 def test_idle_buckets_are_forgotten_when_there_are_too_many(monkeypatch):
-    monkeypatch.setattr("services.gateway.ratelimit.MAX_BUCKETS", 3)
+    monkeypatch.setattr("services.gateway.domain.ratelimit.MAX_BUCKETS", 3)
     clock = Clock()
     limiter = RateLimiter(60, clock)
     for key in "abc":

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notifications import backoff, quiet_hours, rate_limits
-from services.notifications.quiet_hours import QuietHours
+from services.notifications.domain import backoff, quiet_hours, rate_limits
+from services.notifications.domain.quiet_hours import QuietHours
 
 
 @pytest.mark.parametrize(("attempt", "ceiling"), [(1, 10), (2, 20), (3, 40), (4, 80), (9, 100)])

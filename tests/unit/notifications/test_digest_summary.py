@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from services.notifications import digest
 from services.notifications.models import KnownReferral
+from services.notifications.use_cases import digest
 
 NOW = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)
 

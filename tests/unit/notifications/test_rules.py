@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.notifications import rules, templates
+from services.notifications.domain import audiences, templates
 from sipmas import events
 from sipmas_cli import topology
 
@@ -12,7 +12,7 @@ from sipmas_cli import topology
 def _who(event_type: str, **data) -> list[tuple[str, tuple[str, ...]]]:
     return [
         (rule.audience, tuple(s.channel for s in rule.sends))
-        for rule in rules.applicable(event_type, data)
+        for rule in audiences.applicable(event_type, data)
     ]
 
 
@@ -44,15 +44,15 @@ def test_who_is_told_of_what(event_type, data, expected):
 
 
 def test_a_household_is_only_ever_sent_an_optional_sms():
-    for rule_list in rules.RULES.values():
+    for rule_list in audiences.RULES.values():
         for rule in rule_list:
-            if rule.audience == rules.HOUSEHOLD:
-                assert rule.sends == (rules.Send("sms", required=False),)
+            if rule.audience == audiences.HOUSEHOLD:
+                assert rule.sends == (audiences.Send("sms", required=False),)
 
 
 def test_every_rule_has_its_templates_its_event_schema_and_its_queue():
     consumed = {(p, t) for p, t, service, _ in topology.CONSUMERS if service == "notifications"}
-    for event_type, rule_list in rules.RULES.items():
+    for event_type, rule_list in audiences.RULES.items():
         producer = events.SCHEMAS[event_type][0]
         assert (producer, event_type) in consumed
         for rule in rule_list:

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from services.notifications import webhooks
+from services.notifications.domain import webhooks
 
 SECRET = "s3cret-of-perkim-0000"
 BODY = json.dumps({"event_id": "0b5f0c4e-0000-4000-8000-000000000001", "data": {}}).encode()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.referral.routing import HouseholdFacts, Member
+from services.referral.domain.routing import HouseholdFacts, Member
 
 
 def member(index: int, age: int | None, *pmks: str, relation: str = "anak") -> Member:

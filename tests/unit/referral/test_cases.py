@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.referral import cases, routing
+from services.referral.domain import cases, routing
 from tests.unit.referral.builders import household
 
 TABLE = routing.default_table()

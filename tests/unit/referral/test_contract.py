@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.referral import contract, routing, sla
+from services.referral.domain import contract, routing, sla
 from sipmas import events
 from tests.unit.referral.builders import household, member
 

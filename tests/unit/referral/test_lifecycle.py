@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.referral import lifecycle
+from services.referral.domain import lifecycle
 from sipmas.events import OPD_STATUSES, REFERRAL_STATES
 
 LEGAL = [

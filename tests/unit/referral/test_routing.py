@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.referral import routing
-from services.referral.routing import Rule, route
-from services.verification import rules as verification_rules
+from services.referral.domain import routing
+from services.referral.domain.routing import Rule, route
+from services.verification.domain import welfare as verification_rules
 from sipmas import reference
 from tests.unit.referral.builders import household, member
 

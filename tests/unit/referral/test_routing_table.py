@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.referral import routing
-from services.referral.routing import RoutingTable, Rule, TableError, parse_table, to_csv
+from services.referral.domain import routing
+from services.referral.domain.routing import RoutingTable, Rule, TableError, parse_table, to_csv
 from sipmas import reference
 from sipmas.events import WELFARE_CLASSES
 

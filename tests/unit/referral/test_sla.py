@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.referral import routing, sla
+from services.referral.domain import routing, sla
 from sipmas import reference
 
 SENT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from marshmallow import ValidationError
 
-from services.registry import scope
+from services.registry.domain import scope
 from sipmas import reference
 
 DESA = reference.desa()

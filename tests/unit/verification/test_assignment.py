@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.verification import assignment
-from services.verification.assignment import Verifier
+from services.verification.domain import assignment
+from services.verification.domain.assignment import Verifier
 
 DESA, OTHER_DESA = "64.08.04.2001", "64.08.04.2002"
 KEC, OTHER_KEC = "64.08.04", "64.08.05"

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.verification import flags, rules
-from services.verification import questionnaire as q
+from services.verification.domain import flags, welfare
+from services.verification.domain import questionnaire as q
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 END = START + timedelta(minutes=45)
@@ -43,7 +43,7 @@ def facts(outcome="found", **answer_overrides) -> flags.VisitFacts:
     found = answers(**answer_overrides) if outcome == "found" else None
     return flags.VisitFacts(
         answers=found,
-        decision=rules.decide(found) if found else None,
+        decision=welfare.decide(found) if found else None,
         outcome=outcome,
         started_at=START,
         ended_at=END,

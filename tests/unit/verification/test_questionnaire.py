@@ -3,7 +3,7 @@
 import pytest
 from marshmallow import ValidationError
 
-from services.verification import questionnaire as q
+from services.verification.domain import questionnaire as q
 
 
 def load(**overrides):

@@ -7,11 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.verification import questionnaire as q
-from services.verification import rules
+from services.verification.domain import questionnaire as q
+from services.verification.domain import welfare
 from sipmas import reference
 
-RANK = {cls: i for i, cls in enumerate(rules.WELFARE_CLASSES)}  # 0 = sangat_miskin, the poorest
+RANK = {cls: i for i, cls in enumerate(welfare.WELFARE_CLASSES)}  # 0 = sangat_miskin, the poorest
 
 # Two ways to be poor enough (score 6, rentan_miskin) for needs to stand, raising different needs:
 HOUSING_POOR = {"floor": "tanah", "wall": "bambu", "roof": "daun_rumbia", "floor_area_m2": 20.0}
@@ -23,7 +23,7 @@ def answers(**overrides):
 
 
 def decide(**overrides):
-    return rules.decide(answers(**overrides))
+    return welfare.decide(answers(**overrides))
 
 
 def needs_of(decision) -> dict[str, tuple[str, ...]]:
@@ -32,7 +32,7 @@ def needs_of(decision) -> dict[str, tuple[str, ...]]:
 
 def test_the_sample_household_is_not_poor_and_needs_nothing():
     decision = decide()
-    assert decision == rules.Decision("tidak_miskin", 0, (), (), "2026.1")
+    assert decision == welfare.Decision("tidak_miskin", 0, (), (), "2026.1")
 
 
 def test_the_two_poor_bases():
@@ -150,7 +150,7 @@ def test_pmks_categories_raise_needs_but_no_score():
 
 
 def test_the_pmks_needs_cover_the_26_categories():
-    current = rules.rule_set()
+    current = welfare.rule_set()
     assert len(current.pmks_needs) == 26
     assert set(current.pmks_needs) == reference.pmks_codes()
     assert current.pmks_needs["penyandang_disabilitas"] == "pmks.penyandang_disabilitas"
@@ -195,7 +195,7 @@ def test_each_class_threshold(overrides, score, welfare_class):
     + [(9, "miskin"), (13, "miskin"), (14, "sangat_miskin"), (37, "sangat_miskin")],
 )
 def test_classify(points, welfare_class):
-    assert rules.classify(points, rules.rule_set()) == welfare_class
+    assert welfare.classify(points, welfare.rule_set()) == welfare_class
 
 
 def test_to_dict_is_json_safe_and_complete():
@@ -225,7 +225,7 @@ def test_to_dict_is_json_safe_and_complete():
 
 def test_explain_a_stored_decision():
     stored = decide(floor="tanah", pmks=["lansia_telantar"], members_without_nik=1).to_dict()
-    lines = rules.explain(json.loads(json.dumps(stored)))
+    lines = welfare.explain(json.loads(json.dumps(stored)))
     assert lines[0] == {
         "kind": "welfare_class",
         "code": "tidak_miskin",
@@ -247,26 +247,26 @@ def test_explain_a_stored_decision():
 
 
 def test_an_unknown_version_is_named():
-    with pytest.raises(rules.UnknownRuleSet, match="1999.9") as caught:
-        rules.rule_set("1999.9")
+    with pytest.raises(welfare.UnknownRuleSet, match="1999.9") as caught:
+        welfare.rule_set("1999.9")
     assert isinstance(caught.value, ValueError)
-    with pytest.raises(rules.UnknownRuleSet):
-        rules.explain({"rule_set_version": "1999.9", "welfare_class": "miskin"})
+    with pytest.raises(welfare.UnknownRuleSet):
+        welfare.explain({"rule_set_version": "1999.9", "welfare_class": "miskin"})
 
 
 def test_current_version():
-    assert rules.CURRENT_VERSION == "2026.1"
-    assert rules.rule_set() is rules.RULE_SETS["2026.1"]
-    assert rules.rule_set("2026.1").version == "2026.1"
+    assert welfare.CURRENT_VERSION == "2026.1"
+    assert welfare.rule_set() is welfare.RULE_SETS["2026.1"]
+    assert welfare.rule_set("2026.1").version == "2026.1"
 
 
 def test_a_rule_set_refuses_a_weight_that_could_lower_the_class():
-    current = rules.rule_set()
-    bad = rules.Deprivation("bonus", "x", "x", -1, (), lambda a: True)
+    current = welfare.rule_set()
+    bad = welfare.Deprivation("bonus", "x", "x", -1, (), lambda a: True)
     with pytest.raises(ValueError, match="positive"):
-        rules.RuleSet("bad", (*current.deprivations, bad), current.thresholds, current.pmks_needs)
+        welfare.RuleSet("bad", (*current.deprivations, bad), current.thresholds, current.pmks_needs)
     with pytest.raises(ValueError, match="descending"):
-        rules.RuleSet(
+        welfare.RuleSet(
             "bad",
             current.deprivations,
             ((5, "sangat_miskin"), (9, "miskin"), (14, "rentan_miskin")),
@@ -287,7 +287,7 @@ def test_a_rule_set_refuses_a_weight_that_could_lower_the_class():
     ],
 )
 def test_is_graduation(previous, new, expected):
-    assert rules.is_graduation(previous, new) is expected
+    assert welfare.is_graduation(previous, new) is expected
 
 
 # --- properties ---------------------------------------------------------------------------------
@@ -398,9 +398,9 @@ WORSENINGS = {
 @settings(max_examples=200)
 @given(loaded_answers(), st.sampled_from(sorted(WORSENINGS)))
 def test_a_worse_answer_never_makes_a_household_less_poor(a, deprivation):
-    before = rules.decide(a)
+    before = welfare.decide(a)
     worse = q.Answers().load({**a, **WORSENINGS[deprivation](a)})
-    after = rules.decide(worse)
+    after = welfare.decide(worse)
     assert deprivation in after.deprivations
     assert after.score >= before.score
     assert RANK[after.welfare_class] <= RANK[before.welfare_class]
@@ -408,44 +408,46 @@ def test_a_worse_answer_never_makes_a_household_less_poor(a, deprivation):
 
 @given(st.data())
 def test_adding_deprivations_never_lowers_score_or_class(data):
-    current = rules.rule_set()
+    current = welfare.rule_set()
     codes = [d.code for d in current.deprivations]
     found = set(data.draw(st.lists(st.sampled_from(codes), unique=True)))
     added = found | set(data.draw(st.lists(st.sampled_from(codes), unique=True)))
-    low, high = rules.score(found, current), rules.score(added, current)
+    low, high = welfare.score(found, current), welfare.score(added, current)
     assert high >= low
-    assert RANK[rules.classify(high, current)] <= RANK[rules.classify(low, current)]
+    assert RANK[welfare.classify(high, current)] <= RANK[welfare.classify(low, current)]
 
 
 @given(loaded_answers())
 def test_a_decision_is_a_pure_function_of_the_answers(a):
     kept = copy.deepcopy(a)
-    first = rules.decide(a)
-    assert rules.decide(a) == first
+    first = welfare.decide(a)
+    assert welfare.decide(a) == first
     assert a == kept
-    assert rules.decide(copy.deepcopy(a)) == first
+    assert welfare.decide(copy.deepcopy(a)) == first
 
 
 @given(loaded_answers())
 def test_needs_have_reasons_and_follow_the_class(a):
-    decision = rules.decide(a)
+    decision = welfare.decide(a)
     for need in decision.needs:
         assert need.reasons
-        assert need.code in rules.NEEDS or need.code.removeprefix("pmks.") in reference.pmks_codes()
+        assert (
+            need.code in welfare.NEEDS or need.code.removeprefix("pmks.") in reference.pmks_codes()
+        )
     if decision.welfare_class == "tidak_miskin":
         assert all(n.code == "adminduk" or n.code.startswith("pmks.") for n in decision.needs)
-    assert decision.score == rules.score(set(decision.deprivations), rules.rule_set())
+    assert decision.score == welfare.score(set(decision.deprivations), welfare.rule_set())
 
 
-@pytest.mark.parametrize("version", sorted(rules.RULE_SETS))
+@pytest.mark.parametrize("version", sorted(welfare.RULE_SETS))
 def test_explain_covers_every_deprivation_and_need_of_every_rule_set(version):
-    rule_set = rules.RULE_SETS[version]
+    rule_set = welfare.RULE_SETS[version]
     every = [d.code for d in rule_set.deprivations]
     needs = [
         {"code": need, "reasons": [d.code for d in rule_set.deprivations if need in d.needs]}
-        for need in rules.NEEDS
+        for need in welfare.NEEDS
     ] + [{"code": need, "reasons": [code]} for code, need in rule_set.pmks_needs.items()]
-    lines = rules.explain(
+    lines = welfare.explain(
         {
             "rule_set_version": version,
             "welfare_class": "miskin",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.verification import tasks
+from services.verification.domain import lifecycle
 
 LEGAL = [
     ("open", "assign", "assigned"),
@@ -26,11 +26,11 @@ LEGAL = [
 
 @pytest.mark.parametrize(("state", "action", "expected"), LEGAL)
 def test_every_legal_transition(state, action, expected):
-    assert tasks.next_state(state, action) == expected
+    assert lifecycle.next_state(state, action) == expected
 
 
 def test_the_table_is_exactly_the_legal_transitions():
-    assert {(s, a): t for s, a, t in LEGAL} == tasks.TRANSITIONS
+    assert {(s, a): t for s, a, t in LEGAL} == lifecycle.TRANSITIONS
 
 
 @pytest.mark.parametrize(
@@ -48,33 +48,33 @@ def test_the_table_is_exactly_the_legal_transitions():
     ],
 )
 def test_an_illegal_transition_is_refused_naming_state_and_action(state, action):
-    with pytest.raises(tasks.IllegalTransition) as caught:
-        tasks.next_state(state, action)
+    with pytest.raises(lifecycle.IllegalTransition) as caught:
+        lifecycle.next_state(state, action)
     assert isinstance(caught.value, ValueError)
     assert (caught.value.state, caught.value.action) == (state, action)
     assert f"'{action}'" in str(caught.value) and f"'{state}'" in str(caught.value)
 
 
-@pytest.mark.parametrize("state", sorted(tasks.TERMINAL))
+@pytest.mark.parametrize("state", sorted(lifecycle.TERMINAL))
 def test_terminal_states_have_no_actions(state):
-    assert tasks.allowed_actions(state) == ()
+    assert lifecycle.allowed_actions(state) == ()
 
 
 def test_terminal_states():
-    assert {"approved", "rejected", "cancelled", "expired"} == tasks.TERMINAL
-    live = set(tasks.STATES) - tasks.TERMINAL
-    assert all(tasks.allowed_actions(state) for state in live)
+    assert {"approved", "rejected", "cancelled", "expired"} == lifecycle.TERMINAL
+    live = set(lifecycle.STATES) - lifecycle.TERMINAL
+    assert all(lifecycle.allowed_actions(state) for state in live)
 
 
 def test_allowed_actions():
-    assert tasks.allowed_actions("assigned") == (
+    assert lifecycle.allowed_actions("assigned") == (
         "reassign",
         "start_visit",
         "cancel",
         "expire",
         "escalate",
     )
-    assert tasks.allowed_actions("submitted") == ("approve", "return", "reject")
+    assert lifecycle.allowed_actions("submitted") == ("approve", "return", "reject")
 
 
 BASE = dict(
@@ -104,9 +104,9 @@ BASE = dict(
     ],
 )
 def test_maker_checker(changes, expected):
-    assert tasks.approval_refusal(**{**BASE, **changes}) == expected
+    assert lifecycle.approval_refusal(**{**BASE, **changes}) == expected
 
 
 def test_every_refusal_has_both_messages():
-    assert set(tasks.REFUSALS) == {"not_supervisor", "own_visit", "flags_unreviewed"}
-    assert all(m["id"] and m["en"] for m in tasks.REFUSALS.values())
+    assert set(lifecycle.REFUSALS) == {"not_supervisor", "own_visit", "flags_unreviewed"}
+    assert all(m["id"] and m["en"] for m in lifecycle.REFUSALS.values())

@@ -9,7 +9,7 @@ Create Date: 2026-11-30
 
 from alembic import op
 
-from services.notifications import contacts
+from services.notifications.use_cases import contacts
 from sipmas.outbox.tables import DDL_V1
 
 revision = "0001"

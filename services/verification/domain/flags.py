@@ -1,0 +1,360 @@
+"""Automatic flags on a visit: signs of a false claim of poverty ("mengaku miskin"), of a visit
+that did not happen as recorded, or of a verifier whose results stand apart from their peers'.
+
+A flag does not reject anything: it sends the visit to a second verifier or to a supervisor's
+explicit review (``tasks.approval_refusal``). Every check is a pure function of the visit's facts
+returning the English detail for the log when it fires, or None. Details carry codes, counts,
+distances and household ids, never a NIK. Thresholds live in one place, ``Thresholds``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from services.verification.domain.questionnaire import REQUIRED_PHOTO_KINDS
+from services.verification.domain.welfare import (
+    ELIGIBLE_CLASSES,
+    GARIS_KEMISKINAN_KUTIM,
+    Decision,
+    income_per_capita,
+)
+
+POOR_CLASSES = ("sangat_miskin", "miskin")
+
+# Kutai Timur's extent, approximately: 115°56'-118°58' E, 1°17' S-1°52' N as BPS's "Kutai Timur
+# Dalam Angka" gives it (quoted from memory, not re-checked), rounded outwards. A bounding box,
+# because the district's boundary polygon is not in the reference data, and a box that holds the
+# whole district never flags a visit inside it. Being a rectangle it also admits
+# parts of the neighbours (Bontang, even Samarinda): it catches a visit recorded in Berau or
+# Java, while ``far_from_household`` catches the nearer ones.
+KUTIM_LAT = (-1.35, 1.95)
+KUTIM_LON = (115.9, 119.05)
+EARTH_RADIUS_KM = 6371.0
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where the checks draw the line. Defaults are deliberately lenient: a flag costs a supervisor
+    review, so it should fire on what a reviewer would also find odd."""
+
+    max_distance_km: float = 5.0  # visit GPS to the household's known point
+    min_visit_minutes: float = 10.0  # a full questionnaire with photos takes longer
+    photo_slack_minutes: float = 60.0  # photo time allowed before the start / after the end
+    registry_desil_min: int = 9  # DTSEN desil 9-10: the richest fifth nationally
+    large_livestock_min: int = 5  # cattle + buffalo + horses (a cow is worth ~Rp15-20 million)
+    small_livestock_min: int = 20  # pigs + goats
+    land_area_min_m2: float = 50_000  # 5 ha of land owned
+    income_multiple: float = 3.0  # income per capita this many poverty lines, yet "not working"
+    outlier_z: float = 3.0  # standard errors from the peers' share
+    outlier_min_visits: int = 20  # fewer visits say too little about a verifier
+    outlier_min_peers: int = 2  # the peers' share needs more than one other verifier
+
+
+@dataclass(frozen=True)
+class Photo:
+    sha256: str
+    kind: str
+    captured_at: datetime | None
+    lat: float | None
+    lon: float | None
+
+
+@dataclass(frozen=True)
+class VisitFacts:
+    """What the checks see of a visit; the adapter looks up the registry and earlier photos."""
+
+    answers: Mapping | None
+    decision: Decision | None
+    outcome: str
+    started_at: datetime
+    ended_at: datetime
+    lat: float | None
+    lon: float | None
+    photos: tuple[Photo, ...]
+    registry_desil: int | None
+    registry_source: str | None
+    household_point: tuple[float, float] | None
+    photos_seen_elsewhere: Mapping[str, tuple[int, ...]]  # sha256 → other household ids
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str
+    detail: str  # English, for the log; never a NIK
+
+    @property
+    def label_id(self) -> str:
+        return LABELS[self.code][0]
+
+    @property
+    def label_en(self) -> str:
+        return LABELS[self.code][1]
+
+
+# --- the per-visit checks -----------------------------------------------------------------------
+
+
+def _poor(facts: VisitFacts, classes: Sequence[str] = POOR_CLASSES) -> bool:
+    return facts.decision is not None and facts.decision.welfare_class in classes
+
+
+def asset_contradiction(facts: VisitFacts, t: Thresholds) -> str | None:
+    """A household decided very poor or poor that owns what the poor do not."""
+    if not _poor(facts) or facts.answers is None:
+        return None
+    a = facts.answers
+    found = [
+        name
+        for name, owned in (
+            ("car", a["has_car"]),
+            ("air conditioner", a["has_ac"]),
+            ("motor boat", a["has_motor_boat"]),
+            ("gold >=10 g", a["has_gold"]),
+            ("another house", a["other_house"]),
+            ("large livestock", a["cattle"] + a["buffalo"] + a["horses"] >= t.large_livestock_min),
+            ("small livestock", a["pigs"] + a["goats"] >= t.small_livestock_min),
+            ("land", a["land_area_m2"] >= t.land_area_min_m2),
+        )
+        if owned
+    ]
+    if not found:
+        return None
+    return f"decided {facts.decision.welfare_class} but owns: {', '.join(found)}"
+
+
+def answer_contradiction(facts: VisitFacts, t: Thresholds) -> str | None:
+    """Answers that can each be true but hardly together (the schema refuses the impossible)."""
+    a = facts.answers
+    if a is None:
+        return None
+    found = []
+    multiple = income_per_capita(a) / GARIS_KEMISKINAN_KUTIM
+    if a["head_work_status"] == "tidak_bekerja" and multiple > t.income_multiple:
+        found.append(f"head not working yet income per capita {multiple:.1f}x the poverty line")
+    if a["lighting"] == "tanpa_listrik":
+        appliances = [
+            name
+            for name, owned in (
+                ("refrigerator", a["has_refrigerator"]),
+                ("air conditioner", a["has_ac"]),
+                ("water heater", a["has_water_heater"]),
+            )
+            if owned
+        ]
+        if appliances:
+            found.append(f"{', '.join(appliances)} without electricity")
+    return "; ".join(found) or None
+
+
+def registry_contradiction(facts: VisitFacts, t: Thresholds) -> str | None:
+    """Decided eligible while the national ranking puts the household among the richest.
+
+    Any eligible class counts: entering the programmes at all is what a false claim is after.
+    """
+    desil = facts.registry_desil
+    if not _poor(facts, ELIGIBLE_CLASSES) or desil is None or desil < t.registry_desil_min:
+        return None
+    return (
+        f"decided {facts.decision.welfare_class} but the registry "
+        f"({facts.registry_source or 'unknown source'}) ranks it desil {desil}"
+    )
+
+
+def photo_reused(facts: VisitFacts, t: Thresholds) -> str | None:
+    """The same photo bytes already stand for another household."""
+    reused = [
+        f"{p.kind} photo {p.sha256[:12]} used for household(s) "
+        f"{', '.join(str(h) for h in facts.photos_seen_elsewhere[p.sha256])}"
+        for p in facts.photos
+        if facts.photos_seen_elsewhere.get(p.sha256)
+    ]
+    return "; ".join(reused) or None
+
+
+def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance between two (lat, lon) points."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
+def _gps(facts: VisitFacts) -> tuple[float, float] | None:
+    return None if facts.lat is None or facts.lon is None else (facts.lat, facts.lon)
+
+
+def far_from_household(facts: VisitFacts, t: Thresholds) -> str | None:
+    """The visit was recorded away from where the household is known to live."""
+    here = _gps(facts)
+    if here is None or facts.household_point is None:
+        return None
+    distance = haversine_km(here, facts.household_point)
+    if distance <= t.max_distance_km:
+        return None
+    return f"visit recorded {distance:.1f} km from the household's known location"
+
+
+def outside_kutim(facts: VisitFacts, t: Thresholds) -> str | None:
+    """The visit was recorded outside Kutai Timur altogether."""
+    here = _gps(facts)
+    if here is None or in_kutim(*here):
+        return None
+    return f"visit recorded at ({here[0]:.3f}, {here[1]:.3f}), outside Kutai Timur"
+
+
+def in_kutim(lat: float, lon: float) -> bool:
+    return KUTIM_LAT[0] <= lat <= KUTIM_LAT[1] and KUTIM_LON[0] <= lon <= KUTIM_LON[1]
+
+
+def missing_gps(facts: VisitFacts, t: Thresholds) -> str | None:
+    """Without a position nothing shows the verifier was there (any outcome)."""
+    return "visit has no GPS position" if _gps(facts) is None else None
+
+
+def visit_too_short(facts: VisitFacts, t: Thresholds) -> str | None:
+    """A found household's questionnaire and photos cannot be done this fast. Other outcomes
+    (moved, deceased, ...) are legitimately short and are not checked."""
+    if facts.outcome != "found":
+        return None
+    minutes = (facts.ended_at - facts.started_at).total_seconds() / 60
+    if minutes >= t.min_visit_minutes:
+        return None
+    return f"visit lasted {minutes:.0f} min (minimum {t.min_visit_minutes:.0f})"
+
+
+def missing_photos(facts: VisitFacts, t: Thresholds) -> str | None:
+    """A found household's condition must be shown, not only told."""
+    if facts.outcome != "found":
+        return None
+    have = {p.kind for p in facts.photos}
+    missing = [kind for kind in REQUIRED_PHOTO_KINDS if kind not in have]
+    return f"missing photos: {', '.join(missing)}" if missing else None
+
+
+def photo_time_outside_visit(facts: VisitFacts, t: Thresholds) -> str | None:
+    """A photo taken long before or after the visit may show another day, or another house.
+    Photos without a capture time are not judged here."""
+    slack = timedelta(minutes=t.photo_slack_minutes)
+    earliest, latest = facts.started_at - slack, facts.ended_at + slack
+    outside = [
+        f"{p.kind} photo {p.sha256[:12]} at {p.captured_at.isoformat()}"
+        for p in facts.photos
+        if p.captured_at is not None and not earliest <= p.captured_at <= latest
+    ]
+    return "; ".join(outside) or None
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    run: Callable[[VisitFacts, Thresholds], str | None]
+    label_id: str
+    label_en: str
+
+
+CHECKS: tuple[Check, ...] = (
+    Check(
+        "asset_contradiction",
+        asset_contradiction,
+        "Aset tidak sesuai dengan status miskin",
+        "Assets contradict the poverty class",
+    ),
+    Check(
+        "answer_contradiction",
+        answer_contradiction,
+        "Jawaban saling bertentangan",
+        "Answers contradict each other",
+    ),
+    Check(
+        "registry_contradiction",
+        registry_contradiction,
+        "Bertentangan dengan desil DTSEN",
+        "Contradicts the registry's desil",
+    ),
+    Check("photo_reused", photo_reused, "Foto sudah dipakai rumah tangga lain", "Photo reused"),
+    Check(
+        "far_from_household",
+        far_from_household,
+        "Lokasi kunjungan jauh dari rumah",
+        "Visit far from the household",
+    ),
+    Check("outside_kutim", outside_kutim, "Lokasi di luar Kutai Timur", "Outside Kutai Timur"),
+    Check("missing_gps", missing_gps, "Tanpa lokasi GPS", "No GPS position"),
+    Check("visit_too_short", visit_too_short, "Kunjungan terlalu singkat", "Visit too short"),
+    Check("missing_photos", missing_photos, "Foto wajib tidak lengkap", "Required photos missing"),
+    Check(
+        "photo_time_outside_visit",
+        photo_time_outside_visit,
+        "Waktu foto di luar waktu kunjungan",
+        "Photo taken outside the visit",
+    ),
+)
+LABELS: dict[str, tuple[str, str]] = {c.code: (c.label_id, c.label_en) for c in CHECKS} | {
+    "verifier_outlier": (
+        "Hasil verifikator menyimpang dari rekan",
+        "Verifier's results stand apart from peers'",
+    )
+}
+
+
+def check_visit(facts: VisitFacts, thresholds: Thresholds = Thresholds()) -> list[Flag]:
+    """Every check of ``CHECKS`` on one visit, in table order; the flags that fired."""
+    flags = []
+    for check in CHECKS:
+        detail = check.run(facts, thresholds)
+        if detail is not None:
+            flags.append(Flag(check.code, detail))
+    return flags
+
+
+# --- verifiers against their peers ----------------------------------------------------------------
+
+
+def verifier_outliers(
+    results: Mapping[str, Sequence[str]], thresholds: Thresholds = Thresholds()
+) -> dict[str, Flag]:
+    """Verifiers whose share of eligible classes stands far from their peers'.
+
+    For verifier v with n visits of which x were decided eligible, the peers are all other
+    verifiers pooled: share p = X / N. If v judged like the peers, x would be binomial(n, p), so
+    v's share x/n has standard error sqrt(p(1-p)/n) around p; v is flagged when
+    |x/n - p| exceeds ``outlier_z`` such errors, in either direction (too lenient is a false
+    claim let through, too harsh leaves the poor out). The SE uses the peers' share shrunk by one
+    success and one failure, (X+1)/(N+2), so unanimous peers (p = 0 or 1) do not make any
+    difference infinitely significant. Only verifiers with ``outlier_min_visits`` and at least
+    ``outlier_min_peers`` peers with visits are judged: below that the comparison is noise.
+    Areas differ in poverty, so a flag asks a supervisor to look, it does not prove bias.
+    """
+    counts = {who: _eligible_count(classes) for who, classes in results.items() if classes}
+    total_n = sum(n for _, n in counts.values())
+    total_x = sum(x for x, _ in counts.values())
+    flagged: dict[str, Flag] = {}
+    for who, (x, n) in counts.items():
+        peers = len(counts) - 1
+        if n < thresholds.outlier_min_visits or peers < thresholds.outlier_min_peers:
+            continue
+        peer_x, peer_n = total_x - x, total_n - n
+        z = outlier_z(x, n, peer_x, peer_n)
+        if abs(z) > thresholds.outlier_z:
+            flagged[who] = Flag(
+                "verifier_outlier",
+                f"verifier {who}: {x}/{n} eligible ({x / n:.0%}) vs peers "
+                f"{peer_x}/{peer_n} ({peer_x / peer_n:.0%}), z={z:+.1f}",
+            )
+    return flagged
+
+
+def _eligible_count(classes: Sequence[str]) -> tuple[int, int]:
+    return sum(1 for c in classes if c in ELIGIBLE_CLASSES), len(classes)
+
+
+def outlier_z(x: int, n: int, peer_x: int, peer_n: int) -> float:
+    """Standard errors between a verifier's share x/n and the peers' share (see above)."""
+    shrunk = (peer_x + 1) / (peer_n + 2)
+    se = math.sqrt(shrunk * (1 - shrunk) / n)
+    return (x / n - peer_x / peer_n) / se
