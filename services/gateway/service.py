@@ -8,22 +8,19 @@ errors, limits and the audit entry itself are ``http``'s; who may do what is ``p
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from typing import Any
 
 import sqlalchemy as sa
 from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Response
 
-from services.gateway import docs, openapi, schemas
-from services.gateway.domain import policy
+from services.gateway import docs, forms, openapi, schemas
+from services.gateway.domain import policy, reports
 from services.gateway.domain.errors import ApiError, invalid, not_found, unwrap
 from services.gateway.http import Call, endpoint, load
 from services.gateway.models import Base
 from services.gateway.use_cases import uploads
-from sipmas import db, evidence, outbox
+from sipmas import db, outbox
 from sipmas.messaging.rpc import rpc
 from sipmas.observability import Observe
 
@@ -174,7 +171,7 @@ class GatewayService:
     @endpoint("POST", f"{API}/tasks/<int:task_id>/visits", "tasks.visit", body="visit")
     def submit_visit(self, call: Call, task_id: int) -> tuple[int, dict[str, Any]]:
         task = self._task(call, task_id)
-        visit, photos = _visit_upload(call)
+        visit, photos = forms.visit_with_photos(call)
         refs = [{k: v for k, v in p.items() if k != "file"} for p in photos]
         payload = {**visit, "task_id": task_id, "verifier": call.user.username, "photos": refs}
         answer = unwrap(self.verification.submit_visit(payload))
@@ -233,7 +230,7 @@ class GatewayService:
         "POST", f"{API}/referrals/<int:referral_id>/status", "referrals.status", body="evidence"
     )
     def update_referral(self, call: Call, referral_id: int) -> dict[str, Any]:
-        update = _status_update(call)
+        update = forms.status_update(call)
         user = call.user
         request = {
             **update,
@@ -267,135 +264,12 @@ class GatewayService:
     @endpoint("GET", f"{API}/reports/households", "reports.households")
     def household_report(self, call: Call) -> Any:
         query = call.query(schemas.ReportQuery())
-        request = _counts_request(query, policy.area(call.user))
+        request = reports.counts_request(query, policy.area(call.user))
         answer = unwrap(self.registry.household_counts(request))
         if query["format"] == "csv":
             return Response(
-                _counts_csv(answer),
+                reports.counts_csv(answer),
                 mimetype="text/csv",
                 headers={"Content-Disposition": 'attachment; filename="households.csv"'},
             )
         return answer
-
-
-# --- reading multipart bodies -------------------------------------------------------------------
-
-
-def _visit_upload(call: Call) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The ``visit`` part (JSON) and the photos it names, each checked by content and stored
-    in the evidence store; 422 naming any photo without a part and any part without a photo."""
-    form, files = call.form(), call.files()
-    raw = form.get("visit")
-    if raw is None:
-        raise invalid({"visit": ["required: the visit as JSON / wajib: kunjungan sebagai JSON"]})
-    try:
-        parsed = json.loads(raw)
-    except ValueError:
-        raise ApiError("bad_request", {"visit": ["not JSON / bukan JSON"]}) from None
-    if not isinstance(parsed, dict):
-        raise invalid({"visit": ["a JSON object / harus objek JSON"]})
-    extra = sorted(set(form) - {"visit"})
-    if extra:
-        raise invalid({name: ["unknown field / isian tidak dikenal"] for name in extra})
-    visit = load(schemas.VisitForm(), parsed)
-    named = [p["file"] for p in visit["photos"]]
-    problems: dict[str, Any] = {}
-    for index, name in enumerate(named):
-        if name not in files:
-            problems.setdefault("photos", {})[str(index)] = {"file": [f"no part named {name!r}"]}
-        elif named.count(name) > 1:
-            problems.setdefault("photos", {})[str(index)] = {"file": ["named twice / dua kali"]}
-    for name in files:
-        if name not in named:
-            problems[name] = ["a part no photo names / bagian tanpa foto"]
-    if problems:
-        raise invalid(problems)
-    photos = []
-    for entry in visit["photos"]:
-        data = uploads.read_limited(files[entry["file"]].stream, entry["file"])
-        uploads.file_type(data, entry["file"], uploads.PHOTO_TYPES)
-        photos.append(
-            {
-                **entry,
-                "sha256": evidence.put(data),
-                "captured_at": _iso(entry["captured_at"]),
-            }
-        )
-    visit = {
-        **{k: v for k, v in visit.items() if k != "photos"},
-        "started_at": _iso(visit["started_at"]),
-        "ended_at": _iso(visit["ended_at"]),
-    }
-    return visit, photos
-
-
-def _status_update(call: Call) -> dict[str, Any]:
-    """An agency's answer: JSON, or a form with an ``evidence`` file (JPEG, PNG, PDF) that is
-    stored and referenced by its SHA-256."""
-    if not call.is_multipart():
-        update = call.json(schemas.StatusUpdate())
-        if update["evidence_ref"] and not evidence.exists(update["evidence_ref"]):
-            raise invalid({"evidence_ref": ["no stored file with this SHA-256"]})
-    else:
-        form, files = call.form(), call.files()
-        update = load(schemas.StatusUpdate(), form.to_dict())
-        extra = sorted(set(files) - {"evidence"})
-        if extra:
-            raise invalid({name: ["unknown file / file tidak dikenal"] for name in extra})
-        if "evidence" in files:
-            data = uploads.read_limited(files["evidence"].stream, "evidence")
-            uploads.file_type(data, "evidence", uploads.EVIDENCE_TYPES)
-            update["evidence_ref"] = evidence.put(data)
-    if update.get("update_id") is not None:
-        update["update_id"] = str(update["update_id"])
-    return update
-
-
-REPORT_FILTERS = (
-    "extreme_poor",
-    "verified",
-    "status",
-    "welfare_class",
-    "source",
-    "pmks",
-    "kecamatan",
-    "desa",
-)
-
-
-def _counts_request(query: dict[str, Any], area: dict | None) -> dict[str, Any]:
-    """The registry's ``household_counts`` request, within the caller's area."""
-    return {
-        "group_by": query["group_by"],
-        "filter": {k: query[k] for k in REPORT_FILTERS if k in query},
-        "at": _iso(query["at"]),
-        "zeros": query["zeros"],
-        "scope": area,
-    }
-
-
-def _counts_csv(report: dict[str, Any]) -> str:
-    """The report as a spreadsheet opens it: one row per group, then the total (UTF-8, BOM)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    columns = []
-    for group in report["group_by"]:
-        columns.append(group)
-        if group in ("kecamatan", "desa"):
-            columns.append(f"{group}_name")
-    writer.writerow([*columns, "count"])
-    for row in report["rows"]:
-        writer.writerow([_cell(row.get(c)) for c in columns] + [row["count"]])
-    if columns:
-        writer.writerow(["TOTAL", *[""] * (len(columns) - 1), report["total"]])
-    else:
-        writer.writerow([report["total"]])
-    return "\ufeff" + policy.mask_text(out.getvalue())
-
-
-def _cell(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None

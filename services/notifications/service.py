@@ -1,7 +1,8 @@
 """The notifications service: event, timer and RPC entrypoints. Each only translates and calls a
-use case — ``planning`` (an event becomes deliveries), ``delivery`` (the sender loop, dead
-letters, resends), ``digest`` (the daily summary), ``contacts``, ``views``; who is told of what
-lives in ``rules``, how in ``channels``, in which words in ``templates``."""
+use case of ``use_cases/`` — ``planning`` (an event becomes deliveries), ``delivery`` (sending,
+dead letters, resends), ``digest`` (the daily summary), ``contacts``, ``views``; who is told of
+what lives in ``domain/audiences``, how in ``channels``, in which words in ``domain/templates``;
+the sender loops are ``dependencies.Sender``."""
 
 from __future__ import annotations
 

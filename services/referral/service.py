@@ -1,7 +1,7 @@
 """The referral service: event, agency-message, RPC and timer entrypoints. Each only translates
-and calls a use case — ``opening`` (a verified household becomes a case), ``agency`` (the
-agencies' answers), ``escalation`` (the clock), ``views``, ``table_store``; the rules live in
-``routing``, ``lifecycle``, ``sla``, ``cases`` and ``contract``."""
+and calls a use case of ``use_cases/`` — ``opening`` (a verified household becomes a case),
+``agency`` (the agencies' answers), ``escalation`` (the clock), ``views``, ``routing_tables``; the
+rules live in ``domain/`` — ``routing``, ``lifecycle``, ``sla``, ``cases`` and ``contract``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from services.referral import schemas
+from services.referral.domain import cases
 from services.referral.domain.lifecycle import IllegalTransition
 from services.referral.errors import Invalid, NotFound
 from services.referral.models import Base, Referral
@@ -42,11 +43,6 @@ INBOUND_EXCHANGE, INBOUND_KEY, INBOUND_QUEUE = (
 refusing = refusals.refusing(IllegalTransition)
 
 
-def _no_case(data: dict[str, Any]) -> bool:
-    """Nothing to refer: the registry need not be asked."""
-    return data["welfare_class"] == "tidak_miskin" or not data.get("needs")
-
-
 class ReferralService:
     name = "referral"
     observe = Observe(gauges=[overdue.OVERDUE])  # health, logs, metrics; overdue referrals
@@ -69,12 +65,12 @@ class ReferralService:
         registry, for every household of the batch in one call; a household the registry does
         not know fails the batch, whose events are then retried each alone (so only that one
         waits, with backoff, and is dead-lettered in the end), like any other failure."""
-        wanted = [e["data"]["household_id"] for e in batch if not _no_case(e["data"])]
+        wanted = [e["data"]["household_id"] for e in batch if cases.gets_case(e["data"])]
         found = self.registry.households_facts(wanted)["households"] if wanted else {}
         answers = []
         for event in batch:
             household_id = event["data"]["household_id"]
-            if _no_case(event["data"]):
+            if not cases.gets_case(event["data"]):
                 answers.append(None)
             elif str(household_id) not in found:
                 raise NotFound("household in the registry", household_id)

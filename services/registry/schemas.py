@@ -1,5 +1,5 @@
 """Marshmallow schemas of the registry's RPC: what callers may send. Row rules (NIK, desa, ...)
-are the import checks, applied to Pemda entries too (``households.register``)."""
+are the import checks, applied to Pemda entries too (``use_cases/registration.register``)."""
 
 from __future__ import annotations
 

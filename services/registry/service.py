@@ -1,6 +1,6 @@
-"""The registry service: RPC and event entrypoints. Each only translates and calls the use case
-in ``households`` (or ``reports``, or the import's own process); rules live there, in
-``lifecycle`` and in ``scope``.
+"""The registry service: RPC and event entrypoints. Each only translates and calls a use case
+(``use_cases/``: households, search, registration, conflicts, lifecycle_events, figures,
+importing); the rules live in ``domain/`` (lifecycle, scope, sources, vocabulary, row_checks).
 
 Every RPC a user reaches through the gateway takes the user's area as ``scope`` (``None``: the
 whole district): a household outside it answers ``{"error": "not_found"}``, exactly like one that
@@ -11,10 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.registry import schemas
+from services.registry import errors, schemas
 from services.registry.domain import scope as area
+from services.registry.domain.lifecycle import IllegalTransition
 from services.registry.models import Base
-from services.registry.use_cases import figures, households
+from services.registry.use_cases import (
+    conflicts,
+    figures,
+    households,
+    lifecycle_events,
+    registration,
+    search,
+)
 from services.registry.use_cases.importing import batches, child_process
 from sipmas import db, outbox, refusals
 from sipmas.messaging.batch import consumes_batch
@@ -23,17 +31,17 @@ from sipmas.observability import Observe
 
 
 def _errors(error: Exception) -> dict[str, Any]:
-    if isinstance(error, households.Invalid):
+    if isinstance(error, errors.Invalid):
         return {"error": "invalid", "fields": error.errors}
-    if isinstance(error, households.NotFound):
+    if isinstance(error, errors.NotFound):
         return {"error": "not_found"}  # the same for unknown and out of scope: says nothing more
     return refusals.describe(error)
 
 
 refusing = refusals.refusing(
-    households.Invalid,
-    households.NotFound,
-    households.lifecycle.IllegalTransition,
+    errors.Invalid,
+    errors.NotFound,
+    IllegalTransition,
     describe=_errors,
 )
 
@@ -69,7 +77,7 @@ class RegistryService:
         clean = schemas.SearchCriteria().load(criteria)
         within = area.parse(scope)
         with self.db.get_session() as session:
-            return {"households": households.search(session, clean, within)}
+            return {"households": search.search(session, clean, within)}
 
     @rpc
     @refusing
@@ -122,11 +130,8 @@ class RegistryService:
     ) -> dict[str, Any]:
         clean = schemas.RegisterHousehold().load(payload)
         within = area.parse(scope)
-        connection = db.engine("registry").raw_connection()
-        try:
-            return households.register(connection, clean["members"], clean["actor"], within)
-        finally:
-            connection.close()
+        with self.db.get_session() as session:
+            return registration.register(session, clean["members"], clean["actor"], within)
 
     @rpc
     @refusing
@@ -136,7 +141,7 @@ class RegistryService:
         clean = schemas.UpdateHousehold().load(changes)
         within = area.parse(scope)
         with self.db.get_session() as session:
-            return households.update(session, household_id, clean, actor, within)
+            return registration.update(session, household_id, clean, actor, within)
 
     @rpc
     @refusing
@@ -146,7 +151,7 @@ class RegistryService:
         clean = schemas.Transition().load(request)
         within = area.parse(scope)
         with self.db.get_session() as session:
-            return households.move(
+            return lifecycle_events.move(
                 session,
                 household_id,
                 clean["action"],
@@ -162,7 +167,7 @@ class RegistryService:
     ) -> dict[str, Any]:
         within = area.parse(scope)
         with self.db.get_session() as session:
-            return households.resolve_conflict(session, conflict_id, value, actor, within)
+            return conflicts.resolve_conflict(session, conflict_id, value, actor, within)
 
     # -- other services' events move the lifecycle (once per event: the inbox) ------------
     # Events that arrived together are applied in one transaction (``consumes_batch``); a
@@ -170,7 +175,7 @@ class RegistryService:
 
     def _apply(self, method: str, events: list[dict[str, Any]]) -> None:
         with self.db.get_session() as session:
-            households.apply_events(session, f"registry.{method}", events)
+            lifecycle_events.apply_events(session, f"registry.{method}", events)
 
     @consumes_batch("verification", "verification_task_created")
     def on_verification_task_created(self, events: list[dict[str, Any]]) -> None:

@@ -1,7 +1,7 @@
 """The verification service: RPC, event and timer entrypoints. Each only translates and calls a
-use case — ``intake`` (where tasks come from), ``tasking`` (tasks), ``visits`` (a visit in),
-``decisions`` (a supervisor's decision, a household's history); the rules live in ``rules``,
-``flags``, ``tasks`` and ``assignment``."""
+use case of ``use_cases/`` — ``intake`` (where tasks come from), ``tasks``, ``visits`` (a visit
+in), ``decisions`` (a supervisor's decision, a household's history), ``staff``; the rules live in
+``domain/`` — ``welfare``, ``flags``, ``lifecycle``, ``assignment``, ``questionnaire``."""
 
 from __future__ import annotations
 

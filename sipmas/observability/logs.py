@@ -7,7 +7,8 @@ The whole line is scrubbed after it is built, so a NIK (or No. KK) is masked whe
 from: the message, its arguments, an exception's text, a header a caller sent.
 
 ``config.yaml`` makes it the services' format; ``SIPMAS_LOG_FORMAT=plain`` gives the
-human-readable line instead (scrubbed all the same).
+human-readable line instead (scrubbed all the same), which ``make run`` chooses when its output
+is a terminal (``scripts/log-format``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sipmas import settings
 from sipmas.nik import scrub
 from sipmas.observability import context
 
-PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+PLAIN_FORMAT = "%(asctime)s %(levelname)s %(service)s%(name)s %(message)s"
 MAX_MESSAGE = 10_000  # a runaway message must not make a line no collector accepts
 
 
@@ -49,6 +50,11 @@ class PlainFormatter(logging.Formatter):
     """The human-readable line (``SIPMAS_LOG_FORMAT=plain``), NIKs masked just the same."""
 
     def format(self, record: logging.LogRecord) -> str:
+        service = context.current_service()
+        correlation = context.correlation_id.get()
+        record.service = (
+            f"[{service}{' ' + correlation[:8] if correlation else ''}] " if service else ""
+        )
         return scrub(super().format(record))
 
 

@@ -2,11 +2,13 @@
 decides — all over the verification service's RPC, as the field app and the supervisor's desk do.
 
 What each visit finds is planned per household (``SCENARIOS``): most are poor (very poor, poor or
-near-poor), some are not poor (their claim is rejected by the rules), some were not found at
-their address; a few visits are flagged — one done far too fast, one recorded outside Kutim (the
-verifier's phone still in Berau) — and a few are false claims whose assets give them away. The
-supervisor approves what the rules found; reviews a hurried visit's flags; sends a second
-verifier where the position is wrong; and refuses the false claims with reasons.
+near-poor), some are not poor (their claim is rejected by the rules), one is not poor but cares
+for a neglected elder (classed not poor, and referred to Dinsos for the elder all the same), some
+were not found at their address; a few visits are flagged — one done far too fast, one
+recorded outside Kutim (the verifier's phone still in Berau) — and a few are false claims whose
+assets give them away. The supervisor approves what the rules found; reviews a hurried visit's
+flags; sends a second verifier where the position is wrong; and refuses the false claims with
+reasons.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ from sipmas_cli.demo.imports import Household
 SCENARIOS = (
     ("not_found", 0.03),
     ("not_poor", 0.12),
+    ("not_poor_elder", 0.03),
     ("too_fast", 0.05),
     ("far_away", 0.05),
     ("false_claim", 0.05),
 )
 ELIGIBLE = (("sangat_miskin", 0.40), ("miskin", 0.35), ("rentan_miskin", 0.25))
 REJECTED = frozenset({"not_found", "not_poor", "false_claim"})  # claims the day refuses
+NEGLECTED_ELDER = "lansia_telantar"  # the PMKS condition of the ``not_poor_elder`` household
 TANJUNG_REDEB = (2.153, 117.492)  # Berau: outside Kutai Timur
 REQUIRED_PHOTOS = ("rumah", "lantai", "atap", "dapur", "sanitasi")
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
@@ -163,6 +167,9 @@ def visit(
             answers = households.false_claim(members, rnd)
         elif planned == "not_poor":
             answers = households.answers_for("tidak_miskin", members, rnd)
+        elif planned == "not_poor_elder":
+            answers = {**households.answers_for("tidak_miskin", members, rnd)}
+            answers["pmks"] = [NEGLECTED_ELDER]
         elif planned in ("too_fast", "far_away"):
             answers = households.answers_for("miskin", members, rnd)
         else:
@@ -205,7 +212,14 @@ class Visited:
 
     @property
     def needs(self) -> list[str]:
-        return [n["code"] for n in self.decision.get("needs", [])] if self.eligible else []
+        """What the approved decision refers: every need of an eligible household; of one
+        classed not poor, only the needs raised whatever the welfare (a PMKS condition)."""
+        approved = self.decision.get("outcome") == "approved"
+        return [n["code"] for n in self.decision.get("needs", [])] if approved else []
+
+    @property
+    def in_care_while_not_poor(self) -> bool:
+        return not self.eligible and bool(self.needs)
 
 
 def visit_all(

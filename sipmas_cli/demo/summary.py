@@ -16,7 +16,7 @@ from services.verification.domain.welfare import ELIGIBLE_CLASSES
 from sipmas import reference
 from sipmas.events import LIFECYCLE_STATUSES, REFERRAL_STATES
 from sipmas_cli.demo.agencies import Ledger
-from sipmas_cli.demo.field import REJECTED, Visited
+from sipmas_cli.demo.field import NEGLECTED_ELDER, REJECTED, Visited
 from sipmas_cli.demo.imports import Household, Imported
 
 LIVE_REFERRALS = ("created", "sent", "received", "in_progress")
@@ -71,10 +71,10 @@ def expected_status(facts: Facts, household_id: int) -> str:
     visited = facts.visited.get(household_id)
     if visited is None:
         return "registered"  # not sent to the field (DTSEN desil 6-10: outside the target)
+    if visited.needs:  # eligible, or classed not poor with a need raised whatever its welfare
+        return "awaiting_verification"  # case resolved: the household awaits its re-check
     if not visited.eligible:
         return "not_eligible"
-    if visited.needs:
-        return "awaiting_verification"  # case resolved: the household awaits its re-check
     return "verified_eligible"
 
 
@@ -97,6 +97,7 @@ VISIT_LABELS = {
     "miskin": "poor (miskin): approved",
     "rentan_miskin": "near-poor (rentan miskin): approved",
     "not_poor": "not poor: claim rejected by the rules",
+    "not_poor_elder": "not poor, a neglected elder: approved, referred for the elder alone",
     "not_found": "not found at the address: rejected",
     "false_claim": "false claim, assets seen (flagged): rejected by the supervisor",
     "too_fast": "visit too short (flagged): flags reviewed, approved",
@@ -196,9 +197,17 @@ def check_decisions(facts: Facts) -> list[str]:
     for household_id, visited in sorted(facts.visited.items()):
         decision = visited.decision
         refused = visited.planned in REJECTED
+        eligible = not refused and visited.planned != "not_poor_elder"
         if decision.get("outcome") not in ("approved", "rejected"):
             problems.append(f"household {household_id}: visit not decided")
-        elif refused == visited.eligible or (
+        elif visited.planned == "not_poor_elder" and not (
+            visited.welfare_class == "tidak_miskin" and visited.needs == [f"pmks.{NEGLECTED_ELDER}"]
+        ):
+            problems.append(
+                f"household {household_id}: not poor with a neglected elder, decided "
+                f"{visited.welfare_class} with needs {visited.needs}"
+            )
+        elif eligible != visited.eligible or (
             visited.planned in ELIGIBLE_CLASSES and visited.welfare_class != visited.planned
         ):
             problems.append(
@@ -363,7 +372,7 @@ CHECKS: tuple[tuple[str, Callable[[Facts], list[str]]], ...] = (
     ("every imported household in exactly one status, the one its day led to", check_statuses),
     ("every visit decided as the day planned it", check_decisions),
     ("extreme poor per kecamatan: the registry moved as the day's verdicts", check_extreme_poor),
-    ("every verified-eligible household with needs has a case, one referral per need", check_cases),
+    ("every household with needs to refer has a case, one referral per need", check_cases),
     ("every referral accounted for in one final state, every case resolved", check_referrals),
     (
         "every agency message matches a referral, every referral reached its agency",
@@ -450,7 +459,14 @@ def render(facts: Facts, results: list[Check]) -> str:
                     "second verifier sent",
                     sum(1 for v in facts.visited.values() if v.second_verifier),
                 ],
-                ["claims rejected", sum(1 for v in facts.visited.values() if not v.eligible)],
+                [
+                    "claims rejected",
+                    sum(1 for v in facts.visited.values() if v.planned in REJECTED),
+                ],
+                [
+                    "in care while classed not poor",
+                    sum(1 for v in facts.visited.values() if v.in_care_while_not_poor),
+                ],
             ],
         )
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import time
 import uuid
 from pathlib import Path
 
@@ -148,11 +149,19 @@ def test_each_agency_receives_its_own_referrals_only(broker, service, perkim):
 @pytest.mark.parametrize(
     "key", ["referral.perkim.*", "referral.perkim.#", "referral.perkim.created"]
 )
-def test_an_agency_binds_its_own_keys(perkim, key):
+def test_an_agency_binds_its_own_keys(service, perkim, key):
     channel = perkim.channel()
     queue = f"opd.perkim.bind-{uuid.uuid4().hex[:6]}"
     channel.queue_declare(queue, durable=False, auto_delete=True)
     channel.queue_bind(queue, events.OPD_EXCHANGE, routing_key=key)
+    service.basic_publish(events.OPD_EXCHANGE, "referral.perkim.created", b'{"probe": 1}')
+    got = None
+    for _ in range(50):  # the broker routes it in a moment
+        _, _, got = channel.basic_get(queue, auto_ack=True)
+        if got is not None:
+            break
+        time.sleep(0.05)
+    assert got == b'{"probe": 1}'  # bound: what SIPMAS publishes for Perkim reaches it
     channel.queue_delete(queue)
     channel.close()
 

@@ -98,26 +98,38 @@ def test_compose_file_follows_the_compose_specification():
 
 
 @pytest.mark.parametrize(
-    "mistake",
+    ("mistake", "found"),
     [
-        ("registry", "depends_on", {"migrate": {"condition": "service_completed"}}),
-        ("registry", "healthcheck", {"test": ["CMD", "true"], "intervall": "15s"}),
-        ("gateway", "ports", [{"target": "8000"}]),
-        ("rabbitmq", "restart", ["always"]),
+        (
+            ("registry", "depends_on", {"migrate": {"condition": "service_completed"}}),
+            "services/registry/depends_on: ",
+        ),
+        (
+            ("registry", "healthcheck", {"test": ["CMD", "true"], "intervall": "15s"}),
+            "services/registry/healthcheck: Additional properties are not allowed ('intervall'",
+        ),
+        (("gateway", "ports", [{"target": "8000"}]), "services/gateway/ports/0: "),
+        (
+            ("rabbitmq", "restart", ["always"]),
+            'services/rabbitmq/restart: ["always"] is not of type',
+        ),
     ],
     ids=["unknown condition", "misspelt key", "port as string", "restart as list"],
 )
-def test_compose_validation_catches_mistakes(mistake):
+def test_compose_validation_catches_mistakes(mistake, found):
     service, key, value = mistake
     spec = support.compose()
     spec["services"][service][key] = value
-    assert errors(compose_validator(), spec)
+    [error] = errors(compose_validator(), spec)  # that mistake, named where it is, and no other
+    assert error.startswith(found), error
 
 
 def test_compose_durations_are_what_compose_reads():
     spec = support.compose()
     spec["services"]["registry"]["healthcheck"]["interval"] = "15 seconds"
-    assert errors(compose_validator(), spec)
+    assert errors(compose_validator(), spec) == [
+        'services/registry/healthcheck/interval: "15 seconds" is not a "duration"'
+    ]
 
 
 @pytest.mark.parametrize(
@@ -136,13 +148,20 @@ def test_kubernetes_validation_catches_mistakes():
     container["readinessProbe"]["exec"]["commands"] = container["readinessProbe"]["exec"].pop(
         "command"
     )
-    assert errors(schema_for(deployment), deployment)
+    assert errors(schema_for(deployment), deployment) == [
+        "spec/template/spec/containers/0/readinessProbe/exec: "
+        "Additional properties are not allowed ('commands' was unexpected)"
+    ]
     scaled = copy.deepcopy(support.k8s_objects("ScaledObject")["registry"])
     scaled["spec"]["minReplicas"] = scaled["spec"].pop("minReplicaCount")
-    assert errors(schema_for(scaled), scaled)
+    assert errors(schema_for(scaled), scaled) == [
+        "spec: Additional properties are not allowed ('minReplicas' was unexpected)"
+    ]
     scaled = copy.deepcopy(support.k8s_objects("ScaledObject")["registry"])
     scaled["spec"]["maxReplicaCount"] = "8"
-    assert errors(schema_for(scaled), scaled)
+    assert errors(schema_for(scaled), scaled) == [
+        'spec/maxReplicaCount: "8" is not of type "integer"'
+    ]
 
 
 def test_kustomization_lists_every_manifest_and_one_image():

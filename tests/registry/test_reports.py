@@ -12,7 +12,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.registry import schemas
-from services.registry.use_cases import figures, households
+from services.registry.use_cases import figures, households, lifecycle_events
 from services.registry.use_cases.importing import batches
 from sipmas import db, events, reference, settings
 from sipmas_cli import synthetic
@@ -65,7 +65,7 @@ def verdict(household_id: int, welfare_class: str | None, *, rejected: bool = Fa
         )
     with db.session_scope("registry") as session:
         for event in (task, decided):
-            households.apply_event(session, "registry.test", event)
+            lifecycle_events.apply_event(session, "registry.test", event)
 
 
 def test_every_grouping_adds_up_to_the_total(district):
@@ -159,7 +159,7 @@ def test_the_class_and_status_counted_at_a_date_are_those_known_then(district):
             ("household_verified", {"welfare_class": "miskin", "rule_set_version": "v1"}),
         ):
             event = events.envelope(event_type, {"household_id": household, **data})
-            households.apply_event(session, "registry.test", event)
+            lifecycle_events.apply_event(session, "registry.test", event)
 
     then = counts(
         group_by=["welfare_class", "status"], at=(today() - timedelta(days=10)).isoformat()

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from services.registry import errors
 from services.registry.domain import scope as area
-from services.registry.use_cases import households
+from services.registry.use_cases import conflicts, households, registration, search
 from services.registry.use_cases.importing import batches
 from sipmas import db, reference
 from sipmas.refusals import Refused
@@ -56,7 +57,7 @@ def _outcome(call):
 
     try:
         return call()
-    except (households.NotFound, households.Invalid, Refused) as error:
+    except (errors.NotFound, errors.Invalid, Refused) as error:
         return _errors(error)
 
 
@@ -106,11 +107,11 @@ def test_search_never_returns_a_household_outside_even_asked_by_nik_or_kk(regist
     )
 
     with _session() as session:
-        by_nik = households.search(session, {"nik": two_areas["outside_nik"]}, operator)
-        by_kk = households.search(session, {"no_kk": kk}, operator)
-        by_name = households.search(session, {"name": name}, operator)
-        everything = households.search(session, {"limit": 100}, operator)
-        unscoped = households.search(session, {"nik": two_areas["outside_nik"]})
+        by_nik = search.search(session, {"nik": two_areas["outside_nik"]}, operator)
+        by_kk = search.search(session, {"no_kk": kk}, operator)
+        by_name = search.search(session, {"name": name}, operator)
+        everything = search.search(session, {"limit": 100}, operator)
+        unscoped = search.search(session, {"nik": two_areas["outside_nik"]})
 
     assert by_nik == by_kk == []
     assert outside not in {h["id"] for h in by_name}
@@ -128,7 +129,7 @@ def test_the_scope_filters_before_the_limit(registry, two_areas):
     assert first_in_district != two_areas["inside"]  # else this test proves nothing
 
     with _session() as session:
-        page = households.search(session, {"limit": 1}, operator)
+        page = search.search(session, {"limit": 1}, operator)
 
     assert [h["id"] for h in page] == [two_areas["inside"]]
 
@@ -138,10 +139,10 @@ def test_a_kecamatan_scope_sees_its_desa_and_an_empty_scope_sees_nothing(registr
     nothing = area.parse({})
 
     with _session() as session:
-        found = households.search(session, {"limit": 100}, kecamatan)
+        found = search.search(session, {"limit": 100}, kecamatan)
         assert households.get(session, two_areas["inside"], kecamatan)["id"] == two_areas["inside"]
-        assert households.search(session, {"limit": 100}, nothing) == []
-        with pytest.raises(households.NotFound):
+        assert search.search(session, {"limit": 100}, nothing) == []
+        with pytest.raises(errors.NotFound):
             households.get(session, two_areas["inside"], nothing)
 
     assert {h["kecamatan_code"] for h in found} == {two_areas["kecamatan"]}
@@ -176,11 +177,11 @@ def _member(desa: str, serial: int = 1) -> dict[str, str]:
 
 
 def _register(members, scope):
-    connection = db.engine("registry").raw_connection()
-    try:
-        return _outcome(lambda: households.register(connection, members, "op", scope))
-    finally:
-        connection.close()
+    def register():
+        with db.session_scope("registry") as session:  # rolled back when refused
+            return registration.register(session, members, "op", scope)
+
+    return _outcome(register)
 
 
 def test_registering_outside_the_area_is_refused_naming_kode_desa(registry, two_areas):
@@ -197,7 +198,7 @@ def test_registering_outside_the_area_is_refused_naming_kode_desa(registry, two_
     inside = _register([_member(two_areas["desa"])], operator)
 
     assert by_code["error"] == "refused" and by_code["code"] == "out_of_scope"
-    assert by_code["fields"] == {"members[0]": {"kode_desa": [households.OUTSIDE]}}
+    assert by_code["fields"] == {"members[0]": {"kode_desa": [errors.OUTSIDE]}}
     assert "outside your area" in by_code["message"]
     assert by_bps["code"] == "out_of_scope"
     assert len(inside["household_ids"]) == 1
@@ -240,9 +241,9 @@ def test_a_conflict_of_a_household_outside_is_not_found(registry, two_areas):
     conflict = scalar(registry, "SELECT id FROM conflicts")
 
     with _session() as session:
-        with pytest.raises(households.NotFound):
-            households.resolve_conflict(session, conflict, "2", "op", operator)
-        resolved = households.resolve_conflict(session, conflict, "2", "admin")
+        with pytest.raises(errors.NotFound):
+            conflicts.resolve_conflict(session, conflict, "2", "op", operator)
+        resolved = conflicts.resolve_conflict(session, conflict, "2", "admin")
 
     assert resolved["value"] == "2"
 

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from services.registry.domain import scope as area
 from services.registry.schemas import SearchCriteria
-from services.registry.use_cases import households
+from services.registry.use_cases import registration
+from services.registry.use_cases import search as searching
 from services.registry.use_cases.importing import batches
 from sipmas_cli import synthetic
 from tests.registry.conftest import query, scalar
@@ -21,7 +22,7 @@ from tests.registry.conftest import query, scalar
 
 def search(engine, criteria: dict[str, Any], scope: dict | None = None) -> list[int]:
     with Session(engine) as session:
-        found = households.search(session, SearchCriteria().load(criteria), area.parse(scope))
+        found = searching.search(session, SearchCriteria().load(criteria), area.parse(scope))
     return [h["id"] for h in found]
 
 
@@ -84,10 +85,9 @@ def test_a_misspelt_name_is_found_whichever_import_or_entry_brought_it(district,
         values[columns.index(column)] = values[columns.index(column)][:12] + "9999"
     later.write_text(f"{header}\n{';'.join(values)}\n")
     batches.import_file("dtsen", later, actor="test")
-    connection = district.raw_connection()
-    try:
-        entered = households.register(
-            connection,
+    with Session(district) as session, session.begin():
+        entered = registration.register(
+            session,
             [
                 {
                     "nik": "6408042001900001",
@@ -97,8 +97,6 @@ def test_a_misspelt_name_is_found_whichever_import_or_entry_brought_it(district,
             ],
             "operator",
         )
-    finally:
-        connection.close()
 
     imported = scalar(district, "SELECT household_id FROM people WHERE nama LIKE 'YOSAFAT%'")
     assert imported is not None

@@ -15,6 +15,9 @@ from sipmas.events import LIFECYCLE_STATUSES
         ("awaiting_verification", "verify_eligible", "verified_eligible"),
         ("awaiting_verification", "verify_not_eligible", "not_eligible"),
         ("verified_eligible", "refer", "referred"),
+        # classed not poor (or graduated), referred for a PMKS or adminduk need all the same
+        ("not_eligible", "refer", "referred"),
+        ("graduated", "refer", "referred"),
         ("referred", "start_intervention", "in_intervention"),
         ("in_intervention", "resolve_case", "awaiting_verification"),
         ("awaiting_verification", "graduate", "graduated"),
@@ -31,7 +34,7 @@ def test_legal_moves(current, action, expected):
     ("current", "action"),
     [
         ("registered", "refer"),  # nobody is referred before verification
-        ("not_eligible", "refer"),
+        ("awaiting_verification", "refer"),
         ("registered", "start_intervention"),
         ("closed", "close"),
         ("closed", "verify_eligible"),
@@ -54,7 +57,26 @@ def test_every_move_lands_on_a_known_status(current, action):
 
 def test_every_status_can_be_left_except_by_closing_twice():
     for status in LIFECYCLE_STATUSES:
-        assert any(status in sources for sources, _ in lc.TRANSITIONS.values()), status
+        exits = {
+            action: lc.next_status(status, action)
+            for action, (sources, _) in lc.TRANSITIONS.items()
+            if status in sources
+        }
+        assert exits, f"{status} is a dead end"
+        if status != "closed":
+            assert exits["close"] == "closed"
+    with pytest.raises(lc.IllegalTransition):
+        lc.next_status("closed", "close")
+
+
+def test_in_care_while_not_poor_is_said_of_a_referred_household_classed_not_poor():
+    assert lc.in_care_while_not_poor("referred", "tidak_miskin")
+    assert lc.in_care_while_not_poor("in_intervention", "tidak_miskin")
+    assert not lc.in_care_while_not_poor("referred", "miskin")
+    assert not lc.in_care_while_not_poor("not_eligible", "tidak_miskin")
+    assert lc.reason_for_event("case_opened", {"needs": ["pmks.lansia_telantar"]}, "miskin") == (
+        "case_opened"
+    )
 
 
 @pytest.mark.parametrize(

@@ -24,13 +24,36 @@ class PlannedReferral:
 def eligible_for_case(welfare_class: str, graduated: bool, needs: Iterable[str] = ()) -> bool:
     """A poor household that has not graduated gets a case. Given its ``needs``, a household
     that is not poor gets one too for a need verification raises unconditionally."""
-    if welfare_class in ELIGIBLE_CLASSES and not graduated:
+    if eligible_for_programmes(welfare_class, graduated):
         return True
-    return any(_unconditional(need) for need in needs)
+    return any(unconditional(need) for need in needs)
 
 
-def _unconditional(need: str) -> bool:
+def eligible_for_programmes(welfare_class: str, graduated: bool) -> bool:
+    """Classed poor and not graduated: every need of the household is referred."""
+    return welfare_class in ELIGIBLE_CLASSES and not graduated
+
+
+def unconditional(need: str) -> bool:
+    """A need referred whatever the household's welfare (a missing KK, a PMKS condition)."""
     return need in UNCONDITIONAL_NEEDS or need.startswith(routing.PMKS_NEED_PREFIX)
+
+
+def needs_to_refer(data: Mapping) -> list[Mapping]:
+    """The needs of a ``household_verified`` event that become referrals: every need of a
+    household eligible for the programmes; only the unconditional ones of a household classed
+    not poor (or graduated), which is then in care for those while classed not poor; none when
+    there is no case to open (:func:`eligible_for_case`)."""
+    needs = list(data.get("needs") or ())
+    if eligible_for_programmes(data["welfare_class"], data.get("graduated", False)):
+        return needs
+    return [need for need in needs if unconditional(need["code"])]
+
+
+def gets_case(data: Mapping) -> bool:
+    """Whether a ``household_verified`` event opens (or adds to) a case: it has a need to refer.
+    Only then does the referral service ask the registry for the household's facts."""
+    return bool(needs_to_refer(data))
 
 
 def plan(

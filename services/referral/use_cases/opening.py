@@ -46,11 +46,10 @@ def on_households_verified(
 def _apply(session: Session, event: dict[str, Any], facts: dict[str, Any] | None) -> Case | None:
     data = event["data"]
     household = _remember(session, event)
-    if not cases.eligible_for_case(data["welfare_class"], data.get("graduated", False)):
+    needs = cases.needs_to_refer(data)
+    if not needs:
         return None
-    if not data.get("needs"):
-        return None
-    return open_case(session, household, data, facts or {})
+    return open_case(session, household, {**data, "needs": needs}, facts or {})
 
 
 def open_case(session: Session, household: Household, data: dict, facts: dict) -> Case | None:

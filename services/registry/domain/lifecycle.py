@@ -2,8 +2,11 @@
 
 registered → awaiting_verification → verified_eligible | not_eligible → referred →
 in_intervention → (case resolved: awaiting re-verification) → graduated, or closed; with
-re-verification from any settled state. Other services move it by events (``action_for_event``);
-operators by the actions in ``OPERATOR_ACTIONS``. Anything else is refused with a reason.
+re-verification from any settled state. A household classed not poor is referred too when
+verification raised a need whatever its welfare (a PMKS condition, missing documents): it is then
+in care for those needs while classed not poor (:func:`in_care_while_not_poor`). Other services
+move it by events (``action_for_event``); operators by the actions in ``OPERATOR_ACTIONS``.
+Anything else is refused with a reason.
 """
 
 from __future__ import annotations
@@ -35,7 +38,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
         frozenset({"awaiting_verification", "verified_eligible", "referred", "in_intervention"}),
         "graduated",
     ),
-    "refer": (frozenset({"verified_eligible"}), "referred"),
+    # a household classed not poor (or graduated) is referred too, for the needs verification
+    # raises whatever its welfare (a PMKS condition, missing documents): ``in_care_while_not_poor``
+    "refer": (frozenset({"verified_eligible", "not_eligible", "graduated"}), "referred"),
     "start_intervention": (frozenset({"referred"}), "in_intervention"),
     "resolve_case": (frozenset({"referred", "in_intervention"}), "awaiting_verification"),
     "close": (ALL - {"closed"}, "closed"),
@@ -72,6 +77,24 @@ def next_status(current: str, action: str) -> str:
     if current not in sources:
         raise IllegalTransition(current, action)
     return target
+
+
+IN_CARE = frozenset({"referred", "in_intervention"})
+NOT_POOR = "tidak_miskin"
+
+
+def in_care_while_not_poor(status: str, welfare_class: str | None) -> bool:
+    """Referred to agencies for needs raised whatever the welfare, while classed not poor."""
+    return status in IN_CARE and welfare_class == NOT_POOR
+
+
+def reason_for_event(event_type: str, data: dict[str, Any], welfare_class: str | None) -> str:
+    """What the timeline says of a move an event caused: the event's type, and for a case opened
+    for a household classed not poor, the needs it is in care for while so classed."""
+    if event_type == "case_opened" and welfare_class == NOT_POOR:
+        needs = ", ".join(data.get("needs") or ())
+        return f"case_opened: in care for {needs} while classed {NOT_POOR}"
+    return event_type
 
 
 def action_for_event(event_type: str, data: dict[str, Any], current: str) -> str | None:

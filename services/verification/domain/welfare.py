@@ -467,6 +467,14 @@ def is_graduation(previous_class: str | None, new_class: str) -> bool:
     return previous_class in ELIGIBLE_CLASSES and new_class == NOT_POOR
 
 
+def is_verified(welfare_class: str, graduated: bool, needs: Iterable[Mapping]) -> bool:
+    """Whether an approved visit that found the household is told as ``household_verified``
+    (else as ``household_rejected``): classed poor, graduated, or with a need raised whatever
+    its welfare (:func:`_needs` raises no other for a household not poor) — a neglected elder or
+    a missing KK in a household classed not poor is still referred, for that need alone."""
+    return welfare_class in ELIGIBLE_CLASSES or graduated or any(True for _ in needs)
+
+
 # --- explaining ---------------------------------------------------------------------------------
 
 

@@ -5,6 +5,9 @@ Approving accepts the visit's findings; the household's outcome follows from the
 
 - found and eligible (``sangat_miskin``, ``miskin``, ``rentan_miskin``) → ``household_verified``;
 - found not poor after having been eligible → ``household_verified`` with ``graduated``;
+- found not poor with a need raised whatever the welfare (a PMKS condition, missing documents)
+  → ``household_verified`` classed ``tidak_miskin`` with those needs: referral opens a case for
+  them alone (``domain/welfare.is_verified``);
 - found not poor otherwise → ``household_rejected`` with the rule set's reasons and the photos;
 - deceased or not found → ``household_rejected`` naming the visit's outcome;
 - moved or split → recorded on the visit; the registry keeps the household awaiting a visit at
@@ -200,7 +203,7 @@ def _household_message(session, household, task, visit, record) -> dict[str, Any
         return _rejected(household, task, visit, record, session)
     if visit.outcome != "found":
         return None
-    if visit.welfare_class in welfare.ELIGIBLE_CLASSES or record.graduated:
+    if welfare.is_verified(visit.welfare_class or "", record.graduated, record.needs or ()):
         return _verified(session, household, task, visit, record)
     return _rejected(household, task, visit, record, session)
 

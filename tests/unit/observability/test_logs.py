@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 from sipmas.observability import context, logs
 
@@ -94,3 +97,28 @@ def test_json_is_the_default_and_plain_is_chosen_by_name(monkeypatch):
     assert isinstance(logs.formatter(), logs.JsonFormatter)
     assert isinstance(logs.formatter("json"), logs.JsonFormatter)
     assert isinstance(logs.formatter("PLAIN"), logs.PlainFormatter)
+
+
+LOG_FORMAT = Path(__file__).resolve().parents[3] / "scripts" / "log-format"
+
+
+def _format_chosen(stdout, env: dict[str, str]) -> None:
+    environment = {k: v for k, v in os.environ.items() if k != "SIPMAS_LOG_FORMAT"}
+    subprocess.run([str(LOG_FORMAT)], stdout=stdout, env={**environment, **env}, check=True)
+
+
+def test_make_run_logs_readable_lines_to_a_terminal_and_json_elsewhere(tmp_path):
+    reader, writer = os.openpty()  # a terminal, as a person's shell is
+    try:
+        _format_chosen(writer, {})
+        assert os.read(reader, 100).decode().strip() == "plain"
+    finally:
+        os.close(reader)
+        os.close(writer)
+    piped = tmp_path / "out"
+    with piped.open("w") as out:  # a file or a container's log collector
+        _format_chosen(out, {})
+    assert piped.read_text().strip() == "json"
+    with piped.open("w") as out:
+        _format_chosen(out, {"SIPMAS_LOG_FORMAT": "plain"})
+    assert piped.read_text().strip() == "plain"
