@@ -23,7 +23,7 @@ its own keep-alive connection:
   fragment, by NIK, by No. KK, by desa + status (a page of 50) — half by each user; every one
   authenticated, checked, sent to the registry over RPC, and written to the audit chain;
 - **raw SQL**: the very statement the registry runs for the same searches
-  (``search.search_query``), straight on PostgreSQL with psycopg2;
+  (``use_cases/search.search_query``), straight on PostgreSQL with psycopg2;
 - **raw HTTP**: ``GET /health`` of the same gateway (an HTTP round trip and a ``SELECT 1``);
 - **gateway search at fixed rates** (``--rates``, open loop, one phase per rate): the latency a
   user meets below saturation, counted from when each search was due; the highest rate whose
@@ -385,10 +385,11 @@ def gateway_health(connection: http.client.HTTPConnection, search: Search) -> bo
 
 
 def raw_sql(scopes: dict[str, Any]) -> tuple[Callable[[], Any], Request]:
-    """A psycopg2 connection per client running ``search.search_query``'s statement, with
+    """A psycopg2 connection per client running ``searching.search_query``'s statement, with
     the criteria loaded as the registry loads them."""
     from services.registry.domain import scope as area
     from services.registry.schemas import SearchCriteria
+    from services.registry.use_cases import search as searching
 
     dialect = postgresql.psycopg2.dialect()
     schema = SearchCriteria()
@@ -401,7 +402,7 @@ def raw_sql(scopes: dict[str, Any]) -> tuple[Callable[[], Any], Request]:
         return connection
 
     def request(connection: Any, search: Search) -> bool:
-        sql, params = search.search_query(
+        sql, params = searching.search_query(
             schema.load(search.criteria), area.parse(scopes[search.user])
         )
         compiled = sa.text(sql).bindparams(**params).compile(dialect=dialect)

@@ -19,7 +19,8 @@ verifications
     task, decision or verdict transition. unexpected: tasks of households nobody imported, a
     decision other than the supervisor's, a verdict caused by another event, a wrong status.
 referrals
-    expected: one per need of every approved verified-eligible household (the decision's needs).
+    expected: one per need the approved decision refers (every need of a verified-eligible
+    household; of one classed not poor, its PMKS and adminduk needs).
     A need rejected by an agency and rerouted is one chain (``rerouted_from``) and counts once.
     ok: exactly one case for the household, resolved, and exactly one chain for the need, ending
     closed. lost: no chain for the need, a chain still open, the case not resolved (or absent).
@@ -73,7 +74,6 @@ from sqlalchemy.pool import NullPool
 from services.notifications.domain import audiences
 from services.registry.domain.lifecycle import VERDICT_ACTIONS
 from services.registry.domain.sources import FORMATS, normalise_header
-from services.verification.domain.welfare import ELIGIBLE_CLASSES
 from sipmas import events, settings
 from sipmas_cli.demo.agencies import Ledger as AgencyLedger
 from sipmas_cli.demo.field import REJECTED
@@ -295,8 +295,10 @@ def verifications(facts: Facts) -> Row:
 
 
 def _needs(decision: Any) -> list[str]:
-    eligible = decision.outcome == "approved" and decision.welfare_class in ELIGIBLE_CLASSES
-    return sorted(n["code"] for n in decision.needs or []) if eligible else []
+    """What an approved decision refers: every need of an eligible household; of one classed
+    not poor, the needs verification raises whatever the welfare (a PMKS condition, missing
+    documents), which are all it raises for such a household."""
+    return sorted(n["code"] for n in decision.needs or []) if decision.outcome == "approved" else []
 
 
 def referrals(facts: Facts) -> Row:
