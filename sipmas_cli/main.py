@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("file", type=Path)
     imp.add_argument("--report", type=Path, help="write the row report (CSV) here")
     imp.add_argument("--actor", default="cli", help="who imports (kept on the batch)")
+    imp.add_argument("--run", type=int, help=argparse.SUPPRESS)  # a background run's id
+    imp.add_argument("--filename", help="the name to keep on the batch (an upload's own name)")
 
     gen = commands.add_parser("generate", help="write a realistic synthetic export of a source")
     gen.add_argument("--source", required=True, choices=["dtks", "dtsen", "p3ke", "pmks"])
@@ -98,7 +100,14 @@ def cmd_import(args) -> int:
 
     print(f"Mengimpor {args.file} ({args.source}) / importing", file=sys.stderr)
     try:
-        summary = batches.import_file(args.source, args.file, actor=args.actor, progress=progress)
+        summary = batches.import_file(
+            args.source,
+            args.file,
+            actor=args.actor,
+            progress=progress,
+            filename=args.filename,
+            run_id=args.run,
+        )
     except batches.UnreadableFile as error:
         print(f"GAGAL / FAILED: {error.message_id}\n  {error.message_en}", file=sys.stderr)
         return 2

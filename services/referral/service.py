@@ -14,7 +14,7 @@ from nameko.timer import timer
 from services.referral import schemas
 from services.referral.domain import cases
 from services.referral.domain.lifecycle import IllegalTransition
-from services.referral.errors import Invalid, NotFound
+from services.referral.errors import NotFound
 from services.referral.models import Base, Referral
 from services.referral.use_cases import (
     agency,
@@ -25,7 +25,7 @@ from services.referral.use_cases import (
     routing_tables,
     views,
 )
-from sipmas import db, events, outbox, reference, refusals, settings
+from sipmas import db, events, outbox, refusals, settings
 from sipmas.messaging.batch import consumes_batch
 from sipmas.messaging.ordered import consumes_inbound
 from sipmas.messaging.rpc import rpc
@@ -123,16 +123,47 @@ class ReferralService:
         overdue_only: bool = False,
         view: str = "staff",
         scope: dict[str, Any] | None = None,
+        tab: str | None = None,
     ) -> dict[str, Any]:
-        """``view="opd"``: as the agency's messages carry them; ``scope``: an area's only."""
-        if opd_code not in reference.opd_codes():
-            raise Invalid({"opd_code": [f"unknown agency {opd_code!r}"]})
-        if view not in ("staff", "opd"):
-            raise Invalid({"view": ["staff or opd"]})
-        if scope is not None and not isinstance(scope, dict):
-            raise Invalid({"scope": ["an object of kecamatan_codes and desa_codes"]})
+        """``view="opd"``: as the agency's messages carry them; ``scope``: an area's only;
+        ``tab``: an inbox tab (new, accepted, in_progress, overdue, closed; none: the open)."""
+        clean = schemas.AgencyReferrals().load(
+            {"opd_code": opd_code, "view": view, "scope": scope, "tab": tab}
+        )
         with self.db.get_session() as session:
-            return views.agency_referrals(session, opd_code, overdue_only, view, scope)
+            return views.agency_referrals(
+                session,
+                clean["opd_code"],
+                overdue_only,
+                clean["view"],
+                clean["scope"],
+                clean["tab"],
+            )
+
+    @rpc
+    @refusing
+    def referral(
+        self,
+        referral_id: int,
+        view: str = "staff",
+        opd_code: str | None = None,
+        scope: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """One referral with its history; not found for another agency's (``opd_code``) or
+        outside ``scope``, exactly as for one that does not exist."""
+        clean = schemas.OneReferral().load({"view": view, "opd_code": opd_code, "scope": scope})
+        with self.db.get_session() as session:
+            return views.referral(
+                session, referral_id, clean["view"], clean["opd_code"], clean["scope"]
+            )
+
+    @rpc
+    @refusing
+    def referral_counts(self, scope: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Referrals per agency and state, and the overdue ones per agency."""
+        clean = schemas.OneReferral().load({"scope": scope})
+        with self.db.get_session() as session:
+            return views.counts(session, clean["scope"])
 
     # -- the routing table ----------------------------------------------------------------
 

@@ -56,6 +56,27 @@ class ImportBatch(Base):
     error: Mapped[str | None] = mapped_column(sa.Text)
 
 
+class ImportRun(Base):
+    """An import running in the background, as people follow it (its own commits, beside the
+    import's one transaction): ``id`` is the id its batch gets."""
+
+    __tablename__ = "import_runs"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(sa.Text)
+    filename: Mapped[str] = mapped_column(sa.Text)
+    actor: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.Text, default="running")  # completed duplicate failed
+    stage: Mapped[str] = mapped_column(sa.Text, default="queued")
+    rows_done: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    rows_total: Mapped[int | None] = mapped_column(sa.BigInteger)
+    batch_id: Mapped[int | None] = mapped_column(sa.Integer)
+    error_id: Mapped[str | None] = mapped_column(sa.Text)
+    error_en: Mapped[str | None] = mapped_column(sa.Text)
+    started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
 class ImportProblem(Base):
     """One problem of one row: the row report. ``value`` is masked where it is a NIK."""
 

@@ -130,3 +130,20 @@ class StartImport(Schema):
     path = fields.String(required=True, validate=validate.Length(min=1, max=4096))
     actor = fields.String(required=True, validate=validate.Length(min=1, max=200))
     report_path = fields.String(allow_none=True, load_default=None)
+
+
+class BeginImport(Schema):
+    """``begin_import``: a file the registry's host can read, its source, who imports it and the
+    name its uploader gave it."""
+
+    source = fields.String(required=True, validate=validate.OneOf(sorted(FORMATS)))
+    path = fields.String(required=True, validate=validate.Length(min=1, max=4096))
+    actor = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    filename = fields.String(required=True, validate=validate.Length(min=1, max=255))
+
+
+class ImportPage(Schema):
+    """A page of an import's row report."""
+
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))

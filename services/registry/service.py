@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import eventlet
+
 from services.registry import errors, schemas
 from services.registry.domain import scope as area
 from services.registry.domain.lifecycle import IllegalTransition
@@ -23,7 +25,7 @@ from services.registry.use_cases import (
     registration,
     search,
 )
-from services.registry.use_cases.importing import batches, child_process
+from services.registry.use_cases.importing import batches, child_process, runs
 from sipmas import db, outbox, refusals
 from sipmas.messaging.batch import consumes_batch
 from sipmas.messaging.rpc import rpc
@@ -112,6 +114,29 @@ class RegistryService:
 
     @rpc
     @refusing
+    def import_status(self, batch_id: int, offset: int = 0, limit: int = 200) -> dict[str, Any]:
+        """Where an import stands (a background run's rows), its summary and a page of its row
+        report once done; ``not_found`` when nothing has the id."""
+        clean = schemas.ImportPage().load({"offset": offset, "limit": limit})
+        found = batches.import_status(batch_id, **clean)
+        if found is None:
+            raise errors.NotFound(batch_id)
+        return found
+
+    @rpc
+    @refusing
+    def begin_import(self, source: str, path: str, actor: str, filename: str) -> dict[str, Any]:
+        """Start importing a file the registry's host can read, in its own process, and answer
+        at once with the id its batch will have (``import_status`` follows it)."""
+        clean = schemas.BeginImport().load(
+            {"source": source, "path": path, "actor": actor, "filename": filename}
+        )
+        started = runs.begin(**clean)
+        eventlet.spawn_n(runs.watch, started["batch_id"], started.pop("process"))
+        return started
+
+    @rpc
+    @refusing
     def start_import(
         self, source: str, path: str, actor: str, report_path: str | None = None
     ) -> dict[str, Any]:
@@ -159,6 +184,14 @@ class RegistryService:
                 reason=clean["reason"],
                 scope=within,
             )
+
+    @rpc
+    @refusing
+    def open_conflicts(self, scope: dict | None = None, limit: int = 100) -> dict[str, Any]:
+        """The conflicts waiting for a person, of households in the caller's area."""
+        within = area.parse(scope)
+        with self.db.get_session() as session:
+            return {"conflicts": conflicts.open_conflicts(session, within, int(limit))}
 
     @rpc
     @refusing

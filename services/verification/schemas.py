@@ -86,3 +86,13 @@ class AreaTasks(_Strict):
     area = fields.Nested(Area, allow_none=True, data_key="scope")
     states = fields.List(fields.String(validate=validate.OneOf(STATES)), load_default=list)
     limit = fields.Integer(load_default=200, validate=validate.Range(1, 1000))
+
+
+class AreaOnly(_Strict):
+    area = fields.Nested(Area, allow_none=True, data_key="scope")
+
+
+class TaskCounts(AreaOnly):
+    group_by = fields.String(
+        load_default="kecamatan", validate=validate.OneOf(("assignee", "kecamatan"))
+    )

@@ -13,7 +13,15 @@ from nameko.timer import timer
 from services.verification import schemas
 from services.verification.domain.lifecycle import IllegalTransition
 from services.verification.models import Base
-from services.verification.use_cases import decisions, intake, staff, tasks, visits
+from services.verification.use_cases import (
+    decisions,
+    history,
+    intake,
+    staff,
+    tasks,
+    visits,
+    workload,
+)
 from sipmas import db, outbox, refusals, settings
 from sipmas.messaging.consumer import consumes
 from sipmas.messaging.rpc import rpc
@@ -75,6 +83,31 @@ class VerificationService:
 
     @rpc
     @refusing
+    def task_detail(self, task_id: int) -> dict[str, Any]:
+        """A task with its visits in full (answers, photos, GPS, flags), moves and decisions."""
+        with self.db.get_session() as session:
+            return history.task_detail(session, task_id)
+
+    @rpc
+    @refusing
+    def verifiers(self, scope: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The active verifiers working in an area, with their open tasks."""
+        clean = schemas.AreaOnly().load({"scope": scope})
+        with self.db.get_session() as session:
+            return {"verifiers": workload.verifiers(session, clean["area"])}
+
+    @rpc
+    @refusing
+    def task_counts(
+        self, scope: dict[str, Any] | None = None, group_by: str = "kecamatan"
+    ) -> dict[str, Any]:
+        """Tasks of an area per verifier (``assignee``) or per ``kecamatan``, by state."""
+        clean = schemas.TaskCounts().load({"scope": scope, "group_by": group_by})
+        with self.db.get_session() as session:
+            return {"rows": workload.counts(session, clean["area"], clean["group_by"])}
+
+    @rpc
+    @refusing
     def area_tasks(
         self, scope: dict[str, Any] | None = None, states: list[str] | None = None, limit: int = 200
     ) -> dict[str, Any]:
@@ -125,7 +158,7 @@ class VerificationService:
     @refusing
     def household_history(self, household_id: int) -> dict[str, Any]:
         with self.db.get_session() as session:
-            return decisions.history(session, household_id)
+            return history.history(session, household_id)
 
     # -- other services' events (once per event: the inbox) --------------------------------
 

@@ -11,6 +11,7 @@ from services.verification.domain.lifecycle import IllegalTransition
 from services.verification.domain.questionnaire import sample_answers
 from services.verification.errors import Invalid, Refused
 from services.verification.use_cases import decisions, visits
+from services.verification.use_cases import history as records
 from sipmas import events
 from tests.verification.conftest import (
     DESA_CODE,
@@ -157,7 +158,7 @@ def test_a_returned_visit_goes_back_to_its_verifier_and_comes_back_fixed(session
     visits.submit(session, load(visit_payload(task.id, "ani", poor_answers())))
     decisions.approve(session, task.id, "sri")
 
-    history = decisions.history(session, 9)
+    history = records.history(session, 9)
     [record] = history["tasks"]
     assert [d["outcome"] for d in record["decisions"]] == ["returned", "approved"]
     assert [t["action"] for t in record["transitions"]] == [
@@ -176,7 +177,7 @@ def test_the_history_explains_every_decision_by_its_rule_set(session, staff):
     task = _visited(session, 10, poor_answers())
     decisions.approve(session, task.id, "sri")
 
-    [record] = decisions.history(session, 10)["tasks"]
+    [record] = records.history(session, 10)["tasks"]
     [visit] = record["visits"]
 
     explained = {line["code"] for line in visit["explanation"]}

@@ -57,3 +57,22 @@ def escalation_recipients(opd_code: str, stage: str) -> tuple[str, ...]:
         raise ValueError(f"unknown escalation stage {stage!r} / tahap eskalasi tidak dikenal")
     supervisor = TKPKD_SECRETARIAT if opd_code == SUPERVISOR else SUPERVISOR
     return (opd_code, supervisor)
+
+
+def is_overdue(state: str, receive_by: datetime, complete_by: datetime, now: datetime) -> bool:
+    """Past a target it still waits for: what the inbox marks, the gauge counts, escalation
+    answers (:func:`overdue_stage`)."""
+    return (
+        overdue_stage(state=state, receive_by=receive_by, complete_by=complete_by, now=now)
+        is not None
+    )
+
+
+# An agency's inbox, by tab: the states each shows (``overdue``: any live one past a target).
+INBOX_TABS: dict[str, frozenset[str]] = {
+    "new": AWAITING_RECEIPT,
+    "accepted": frozenset({"received"}),
+    "in_progress": frozenset({"in_progress"}),
+    "overdue": AWAITING_COMPLETION,
+    "closed": frozenset({"completed", "closed", "rejected", "rerouted", "cancelled"}),
+}

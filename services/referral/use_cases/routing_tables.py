@@ -4,7 +4,9 @@ a CSV (``set_routing_table`` RPC), it is checked row by row and becomes the next
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from functools import lru_cache
 from typing import Any
 
@@ -55,8 +57,26 @@ def install(session: Session, csv_text: str, actor: str, note: str | None = None
 
 
 def describe(session: Session) -> dict[str, Any]:
+    """The table in force (as CSV and as its rules, in order) and every version kept."""
     table = table_in_force(session)
-    return {"version": table.version, "csv": routing.to_csv(table)}
+    text = routing.to_csv(table)
+    versions = session.scalars(
+        sa.select(RoutingTableVersion).order_by(RoutingTableVersion.version.desc())
+    )
+    return {
+        "version": table.version,
+        "csv": text,
+        "rules": list(csv.DictReader(io.StringIO(text))),
+        "versions": [
+            {
+                "version": v.version,
+                "loaded_at": v.loaded_at.isoformat() if v.loaded_at else None,
+                "loaded_by": v.loaded_by,
+                "note": v.note,
+            }
+            for v in versions
+        ],
+    }
 
 
 def _store(session: Session, csv_text: str, actor: str, note: str | None) -> RoutingTableVersion:

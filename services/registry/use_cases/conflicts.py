@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from services.registry.domain import scope as area
 from services.registry.errors import Invalid, NotFound
+from services.registry.use_cases import households
 from services.registry.use_cases.households import _json
 from sipmas import events, outbox
 
@@ -76,4 +77,22 @@ def resolve_conflict(
             },
         ),
     )
-    return {"conflict_id": conflict_id, "field": column, "value": value}
+    return {
+        "conflict_id": conflict_id,
+        "household_id": row["household_id"],
+        "field": column,
+        "value": value,
+    }
+
+
+def open_conflicts(session: Session, scope: area.Scope | None, limit: int = 100) -> list[dict]:
+    """The conflicts still waiting for a person, oldest first, of households in ``scope``."""
+    in_scope, params = area.where(scope)
+    rows = session.execute(
+        sa.text(
+            f"{households.CONFLICTS} JOIN households h ON h.id = c.household_id "
+            f"WHERE c.status = 'open' AND {in_scope} ORDER BY c.id LIMIT :limit"
+        ),
+        {"limit": min(limit, 500), **params},
+    ).mappings()
+    return [households.conflict_view(r) for r in rows]

@@ -172,6 +172,7 @@ def _provenance(row, batches, fields) -> dict[str, dict[str, Any]]:
         batch = batches.get(ref.get("batch"), {})
         out[field] = {
             "source": ref.get("source") or batch.get("source"),
+            "filename": batch.get("filename"),
             "batch": ref.get("batch"),
             "row": ref.get("row"),
             "at": batch.get("at"),
@@ -181,8 +182,11 @@ def _provenance(row, batches, fields) -> dict[str, dict[str, Any]]:
 
 
 def _batches(session: Session) -> dict[int, dict[str, Any]]:
-    rows = session.execute(sa.text("SELECT id, source, started_at FROM import_batches"))
-    return {r.id: {"source": r.source, "at": r.started_at.isoformat()} for r in rows}
+    rows = session.execute(sa.text("SELECT id, source, filename, started_at FROM import_batches"))
+    return {
+        r.id: {"source": r.source, "filename": r.filename, "at": r.started_at.isoformat()}
+        for r in rows
+    }
 
 
 def timeline_of(
@@ -228,38 +232,49 @@ def timeline(session: Session, household_id: int, row=None, batches=None) -> lis
 
 
 def conflicts(session: Session, household_id: int) -> list[dict[str, Any]]:
+    """A household's conflicts, open and resolved, oldest first."""
     rows = session.execute(
-        sa.text(
-            "SELECT c.*, kb.source AS kept_source, ob.source AS other_source "
-            "FROM conflicts c LEFT JOIN import_batches kb ON kb.id = c.kept_batch "
-            "LEFT JOIN import_batches ob ON ob.id = c.other_batch "
-            "WHERE c.household_id = :id ORDER BY c.id"
-        ),
-        {"id": household_id},
+        sa.text(f"{CONFLICTS} WHERE c.household_id = :id ORDER BY c.id"), {"id": household_id}
     ).mappings()
-    return [
-        {
-            "id": r["id"],
-            "nik": str(r["nik"]) if r["nik"] else None,
-            "field": r["field"],
-            "status": r["status"],
-            "kept": {
-                "value": r["kept_value"],
-                "source": r["kept_source"],
-                "batch": r["kept_batch"],
-                "row": r["kept_row"],
-            },
-            "other": {
-                "value": r["other_value"],
-                "source": r["other_source"],
-                "batch": r["other_batch"],
-                "row": r["other_row"],
-            },
-            "resolved_value": r["resolved_value"],
-            "resolved_by": r["resolved_by"],
-        }
-        for r in rows
-    ]
+    return [conflict_view(r) for r in rows]
+
+
+# A conflict with the files its two values came from and the person it concerns.
+CONFLICTS = (
+    "SELECT c.*, kb.source AS kept_source, kb.filename AS kept_filename, "
+    "ob.source AS other_source, ob.filename AS other_filename, "
+    "(SELECT p.nama FROM people p WHERE p.nik = c.nik) AS person_name "
+    "FROM conflicts c LEFT JOIN import_batches kb ON kb.id = c.kept_batch "
+    "LEFT JOIN import_batches ob ON ob.id = c.other_batch"
+)
+
+
+def conflict_view(r: Any) -> dict[str, Any]:
+    """A conflict row: its two values side by side, each with the file, batch and row."""
+    return {
+        "id": r["id"],
+        "household_id": r["household_id"],
+        "nik": str(r["nik"]) if r["nik"] else None,
+        "person_name": r["person_name"],
+        "field": r["field"],
+        "status": r["status"],
+        "kept": {
+            "value": r["kept_value"],
+            "source": r["kept_source"],
+            "filename": r["kept_filename"],
+            "batch": r["kept_batch"],
+            "row": r["kept_row"],
+        },
+        "other": {
+            "value": r["other_value"],
+            "source": r["other_source"],
+            "filename": r["other_filename"],
+            "batch": r["other_batch"],
+            "row": r["other_row"],
+        },
+        "resolved_value": r["resolved_value"],
+        "resolved_by": r["resolved_by"],
+    }
 
 
 def _kk(value) -> str | None:

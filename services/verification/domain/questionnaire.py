@@ -415,3 +415,99 @@ def sample_answers(**overrides: Any) -> dict[str, Any]:
     }
     answers.update(overrides)
     return answers
+
+
+# --- the form, as the field app draws it ---------------------------------------------------------
+
+OUTCOME_LABELS: dict[str, tuple[str, str]] = {
+    "found": ("Ditemukan di alamat", "Found at the address"),
+    "moved": ("Pindah alamat", "Moved away"),
+    "split": ("Pisah KK / keluarga terpecah", "The family split"),
+    "deceased": ("Meninggal (seluruh rumah tangga)", "Deceased (the whole household)"),
+    "not_found": ("Tidak ditemukan", "Not found"),
+}
+PHOTO_LABELS: dict[str, tuple[str, str]] = {
+    "rumah": ("Rumah tampak depan", "The house from the front"),
+    "lantai": ("Lantai", "Floor"),
+    "dinding": ("Dinding", "Wall"),
+    "atap": ("Atap", "Roof"),
+    "dapur": ("Dapur", "Kitchen"),
+    "sanitasi": ("Kamar mandi / WC", "Toilet"),
+    "lainnya": ("Lainnya", "Other"),
+}
+# What a supervisor most often refuses a claim for (they may write their own).
+REJECT_REASONS: tuple[tuple[str, str], ...] = (
+    ("Aset tidak sesuai klaim miskin", "Assets contradict the claim of poverty"),
+    ("Kondisi rumah tidak sesuai klaim", "The house does not match the claim"),
+    ("Rumah tangga tidak ditemukan di alamat", "The household is not at the address"),
+    ("Data anggota tidak sesuai KK", "The members do not match the family card"),
+)
+
+
+def form() -> dict[str, Any]:
+    """The questionnaire as a form: each question with its labels, kind, choices and bounds,
+    read from :class:`Answers` (one source: what the form asks is what a visit is checked
+    against); the outcomes, photo kinds and common reasons to refuse a claim, labelled."""
+    schema = Answers()
+    return {
+        "fields": [_question(indicator, schema.fields[indicator.code]) for indicator in INDICATORS],
+        "outcomes": [_labelled(code, OUTCOME_LABELS[code]) for code in VISIT_OUTCOMES],
+        "photo_kinds": [
+            {**_labelled(kind, PHOTO_LABELS[kind]), "required": kind in REQUIRED_PHOTO_KINDS}
+            for kind in PHOTO_KINDS
+        ],
+        "reject_reasons": [{"id": id_, "en": en} for id_, en in REJECT_REASONS],
+    }
+
+
+def _question(indicator: Indicator, field: fields.Field) -> dict[str, Any]:
+    question: dict[str, Any] = {
+        "name": indicator.code,
+        "label_id": indicator.label_id,
+        "label_en": indicator.label_en,
+        "type": _kind(field),
+        "required": field.required,
+        "choices": [],
+    }
+    one_of = _validator(field, validate.OneOf) or _validator(
+        getattr(field, "inner", None), validate.OneOf
+    )
+    if one_of is not None:
+        question["choices"] = [_labelled(code, _words(code)) for code in one_of.choices]
+    bounds = _validator(field, validate.Range)
+    if bounds is not None:
+        question["min"], question["max"] = bounds.min, bounds.max
+    return question
+
+
+def _kind(field: fields.Field) -> str:
+    if isinstance(field, fields.List):
+        return "multi"
+    if isinstance(field, fields.Boolean):
+        return "bool"
+    if isinstance(field, fields.Integer):
+        return "int"
+    if isinstance(field, fields.Float):
+        return "number"
+    return "choice" if _validator(field, validate.OneOf) else "text"
+
+
+def _validator(field: fields.Field | None, kind: type) -> Any:
+    for validator in getattr(field, "validators", ()) or ():
+        if isinstance(validator, kind):
+            return validator
+    return None
+
+
+def _labelled(code: str, labels: tuple[str, str]) -> dict[str, str]:
+    return {"code": code, "label_id": labels[0], "label_en": labels[1]}
+
+
+def _words(code: str) -> tuple[str, str]:
+    """A code as words, when the form has no label of its own for it (``daun_rumbia`` → "Daun
+    rumbia"); a PMKS code by its name."""
+    pmks = {p.code: (p.name, p.english) for p in reference.pmks()}
+    if code in pmks:
+        return pmks[code]
+    words = code.replace("_", " ").capitalize()
+    return words, words

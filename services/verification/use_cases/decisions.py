@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.verification.domain import lifecycle, welfare
-from services.verification.errors import Invalid, NotFound, Refused
+from services.verification.errors import Invalid, Refused
 from services.verification.models import (
     DecisionRecord,
     FlagRecord,
@@ -301,81 +301,3 @@ def view(record: DecisionRecord) -> dict[str, Any]:
         "note": record.note,
         "decided_at": record.decided_at.isoformat() if record.decided_at else None,
     }
-
-
-def history(session: Session, household_id: int) -> dict[str, Any]:
-    """Every task, visit, flag and decision of a household, each decision re-explained by the
-    rule set that made it."""
-    household = session.get(Household, household_id)
-    if household is None:
-        raise NotFound("household", household_id)
-    out = []
-    for task in session.scalars(
-        sa.select(Task).where(Task.household_id == household_id).order_by(Task.id)
-    ):
-        out.append(
-            {
-                **tasks.task_view(task, household),
-                "transitions": _transitions(session, task.id),
-                "visits": _visits(session, task.id),
-                "decisions": _decisions(session, task.id),
-            }
-        )
-    return {
-        "household_id": household_id,
-        "welfare_class": household.welfare_class,
-        "verified_at": household.verified_at.isoformat() if household.verified_at else None,
-        "reverify_at": household.reverify_at.isoformat() if household.reverify_at else None,
-        "tasks": out,
-    }
-
-
-def _transitions(session, task_id) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        sa.select(TaskTransition)
-        .where(TaskTransition.task_id == task_id)
-        .order_by(TaskTransition.id)
-    )
-    return [
-        {
-            "from": t.from_state,
-            "to": t.to_state,
-            "action": t.action,
-            "actor": t.actor,
-            "note": t.note,
-            "at": t.at.isoformat(),
-        }
-        for t in rows
-    ]
-
-
-def _visits(session, task_id) -> list[dict[str, Any]]:
-    out = []
-    for visit in session.scalars(
-        sa.select(Visit).where(Visit.task_id == task_id).order_by(Visit.id)
-    ):
-        raised = session.scalars(sa.select(FlagRecord).where(FlagRecord.visit_id == visit.id))
-        out.append(
-            {
-                "visit_id": visit.id,
-                "verifier": visit.verifier,
-                "outcome": visit.outcome,
-                "started_at": visit.started_at.isoformat(),
-                "ended_at": visit.ended_at.isoformat(),
-                "welfare_class": visit.welfare_class,
-                "rule_set_version": visit.rule_set_version,
-                "explanation": welfare.explain(visit.decision) if visit.decision else [],
-                "flags": [{"code": f.code, "detail": f.detail} for f in raised],
-                "photos": _evidence(session, visit),
-            }
-        )
-    return out
-
-
-def _decisions(session, task_id) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        sa.select(DecisionRecord)
-        .where(DecisionRecord.task_id == task_id)
-        .order_by(DecisionRecord.id)
-    )
-    return [view(record) for record in rows]

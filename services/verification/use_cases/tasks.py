@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session
 
 from services.verification.domain import assignment, lifecycle
 from services.verification.errors import Invalid, NotFound
-from services.verification.models import LIVE_TASK_STATES, Household, Staff, Task, TaskTransition
+from services.verification.models import (
+    LIVE_TASK_STATES,
+    FlagRecord,
+    Household,
+    Staff,
+    Task,
+    TaskTransition,
+    Visit,
+)
 from sipmas import events, outbox, settings
 
 SYSTEM = "verification"
@@ -158,7 +166,7 @@ def task_list(session: Session, verifier_id: str, states: Sequence[str] = ()) ->
         )
         .order_by(Task.due_at, Task.id)
     ).all()
-    return [task_view(task, household) for task, household in rows]
+    return views(session, rows)
 
 
 LIVE_STATES = ("open", "assigned", "visited", "submitted", "returned")
@@ -186,13 +194,47 @@ def area_tasks(
             )
         )
     rows = session.execute(query.order_by(Task.due_at, Task.id).limit(limit)).all()
-    return [task_view(task, household) for task, household in rows]
+    return views(session, rows)
 
 
 def task_of(session: Session, task_id: int) -> dict[str, Any]:
     """One task with its household (what ``task_list`` shows of it)."""
     task = get_task(session, task_id)
-    return task_view(task, session.get(Household, task.household_id))
+    return views(session, [(task, session.get(Household, task.household_id))])[0]
+
+
+def views(session: Session, rows: Sequence[tuple[Task, Household]]) -> list[dict[str, Any]]:
+    """Tasks as lists show them, with the flags of their visits and when they were submitted
+    (two statements for the whole list)."""
+    ids = [task.id for task, _ in rows]
+    flags = dict(
+        session.execute(
+            sa.select(Visit.task_id, sa.func.count(FlagRecord.id))
+            .join(FlagRecord, FlagRecord.visit_id == Visit.id)
+            .where(Visit.task_id.in_(ids))
+            .group_by(Visit.task_id)
+        ).all()
+    )
+    submitted = dict(
+        session.execute(
+            sa.select(TaskTransition.task_id, sa.func.max(TaskTransition.at))
+            .where(TaskTransition.task_id.in_(ids), TaskTransition.to_state == "submitted")
+            .group_by(TaskTransition.task_id)
+        ).all()
+    )
+    at = now()
+    return [
+        {
+            **task_view(task, household),
+            "overdue": task.state in WAITING_FOR_A_VISIT and task.due_at < at,
+            "flag_count": flags.get(task.id, 0),
+            "submitted_at": submitted[task.id].isoformat() if task.id in submitted else None,
+        }
+        for task, household in rows
+    ]
+
+
+WAITING_FOR_A_VISIT = frozenset({"open", "assigned", "visited", "returned"})
 
 
 def task_view(task: Task, household: Household) -> dict[str, Any]:

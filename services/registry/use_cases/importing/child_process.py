@@ -19,14 +19,11 @@ from eventlet import tpool
 from eventlet.green import subprocess
 
 from services.registry.domain.import_problems import PROBLEMS
-from services.registry.use_cases.importing import files
+from services.registry.use_cases.importing import files, runs
 from sipmas import db
 from sipmas.refusals import Refused
 
 log = logging.getLogger(__name__)
-
-UNREADABLE = 2  # the command's exit code for a file it cannot read (see ``sipmas_cli.main``)
-FAILED = "GAGAL / FAILED: "
 
 
 class ImportFailed(Exception):
@@ -47,7 +44,7 @@ def start(source: str, path: str, actor: str, report_path: str | None = None) ->
         env=os.environ.copy(),
     )
     _, err = process.communicate()
-    if process.returncode == UNREADABLE:
+    if process.returncode == runs.UNREADABLE:
         raise Refused("unreadable_file", _failure(err.decode("utf-8", "replace")))
     if process.returncode != 0:
         log.error("import of a %s file by %s: process exited %s", source, actor, process.returncode)
@@ -59,13 +56,8 @@ def start(source: str, path: str, actor: str, report_path: str | None = None) ->
 
 
 def _failure(stderr: str) -> str:
-    """The command's message (Indonesian, then English on the next line) as one line."""
-    lines = stderr.splitlines()
-    for index, line in enumerate(lines):
-        if line.startswith(FAILED):
-            english = lines[index + 1].strip() if index + 1 < len(lines) else ""
-            return f"{line[len(FAILED) :]} / {english}".rstrip(" /")
-    return "File tidak dapat diimpor / the file cannot be imported"
+    """The command's message (Indonesian, then English) as one line."""
+    return " / ".join(dict.fromkeys(runs.failure(stderr)))
 
 
 def _query(sql: str, params: tuple) -> list[dict[str, Any]]:

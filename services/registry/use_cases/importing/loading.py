@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 import psycopg2
 import psycopg2.errors
@@ -63,13 +64,30 @@ KNOWN_VALUES = (
 Progress = Callable[[str], None]
 
 
-class Importer:
-    """One import run on one psycopg2 connection (autocommit off)."""
+class Tracking(Protocol):
+    """Who follows a run (``runs.Tracker``): each step as it begins, the rows read so far."""
 
-    def __init__(self, connection, progress: Progress | None = None):
+    def stage(self, name: str) -> None: ...
+
+    def rows_read(self, count: int) -> None: ...
+
+
+class Importer:
+    """One import run on one psycopg2 connection (autocommit off). ``batch_id``: the id its
+    batch takes (a background run's, reserved before it started); ``tracker``: who follows."""
+
+    def __init__(
+        self,
+        connection,
+        progress: Progress | None = None,
+        tracker: Tracking | None = None,
+        batch_id: int | None = None,
+    ):
         self.conn = connection
         self.cur = connection.cursor()
         self.progress = progress or (lambda _message: None)
+        self.tracker = tracker
+        self.batch_id = batch_id
         self.timings: dict[str, float] = {}
         self._work: dict[str, str] = {}  # the work tables of the import: name → table
         self._small: bool | None = None  # the file is small beside the registry: _small_file
@@ -269,8 +287,8 @@ class Importer:
                 self.cur.copy_expert(
                     f"COPY {table} ({names}) FROM STDIN WITH ({options}, "
                     f"ENCODING '{shape.pg_encoding}')",
-                    stream,
-                    size=1 << 20,
+                    _Counting(stream, self.tracker.rows_read) if self.tracker else stream,
+                    size=(1 << 18) if self.tracker else (1 << 20),  # followed: report often
                 )
             self._exec("RELEASE SAVEPOINT copy")
             return []
@@ -816,10 +834,11 @@ class Importer:
 
     def _open_batch(self, source: str, name: str, sha: str, actor: str) -> int:
         self.cur.execute(
-            "INSERT INTO import_batches (source, filename, file_sha256, status, actor, "
-            "started_at, file_warnings) VALUES (%s, %s, %s, 'running', %s, now(), '[]') "
-            "RETURNING id",
-            (source, name, sha, actor),
+            "INSERT INTO import_batches (id, source, filename, file_sha256, status, actor, "
+            "started_at, file_warnings) "
+            "VALUES (coalesce(%s, nextval(pg_get_serial_sequence('import_batches', 'id'))), "
+            "%s, %s, %s, 'running', %s, now(), '[]') RETURNING id",
+            (self.batch_id, source, name, sha, actor),
         )
         return self.cur.fetchone()[0]
 
@@ -834,10 +853,11 @@ class Importer:
 
     def _record_duplicate(self, source, name, sha, actor, previous: int) -> Summary:
         self.cur.execute(
-            "INSERT INTO import_batches (source, filename, file_sha256, status, actor, "
+            "INSERT INTO import_batches (id, source, filename, file_sha256, status, actor, "
             "started_at, finished_at, duplicate_of, file_warnings) "
-            "VALUES (%s, %s, %s, 'duplicate', %s, now(), now(), %s, '[]') RETURNING id",
-            (source, name, sha, actor, previous),
+            "VALUES (coalesce(%s, nextval(pg_get_serial_sequence('import_batches', 'id'))), "
+            "%s, %s, %s, 'duplicate', %s, now(), now(), %s, '[]') RETURNING id",
+            (self.batch_id, source, name, sha, actor, previous),
         )
         batch_id = self.cur.fetchone()[0]
         self.conn.commit()
@@ -899,9 +919,26 @@ class Importer:
     @contextmanager
     def _step(self, name: str) -> Iterator[None]:
         self.progress(name)
+        if self.tracker is not None:
+            self.tracker.stage(name)
         started = time.perf_counter()
         yield
         self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+
+
+class _Counting:
+    """The file's bytes as COPY reads them, telling how many rows have passed."""
+
+    def __init__(self, stream: io.BufferedReader, rows_read: Callable[[int], None]) -> None:
+        self.stream = stream
+        self.rows_read = rows_read
+        self.rows = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.rows += data.count(b"\n")
+        self.rows_read(self.rows)
+        return data
 
 
 def _text(value: object) -> str | None:
