@@ -10,7 +10,7 @@ export SIPMAS_SMS_GATEWAY_URL ?= http://127.0.0.1:9090/sms
 export SIPMAS_NOTIFY_RATE_EMAIL_PER_MINUTE ?= 1200
 export SIPMAS_NOTIFY_RATE_SMS_PER_MINUTE ?= 600
 
-.PHONY: install services run test lint format bench bench-import bench-outbox bench-pipeline bench-search clean
+.PHONY: install services run web web-if-npm test lint format bench bench-import bench-outbox bench-pipeline bench-search clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -23,13 +23,32 @@ install: $(VENV)/.installed
 services: ## make sure PostgreSQL and RabbitMQ (with its management plugin) are up
 	scripts/ensure-services
 
-run: install services ## the whole system: migrations, reference data, queues, every service
+# The browser application (web/): built into web/dist when that is missing or older than its
+# sources; the gateway serves it at http://127.0.0.1:8000/. `npm ci` runs when the lock file
+# changed (no install scripts: web/.npmrc). Without npm, `make run` goes on without the app.
+WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run build
+	@touch $@
+
+web: ## the browser application: web/dist from web/src (npm ci, then vite build)
+	cd web && npm ci --no-audit --no-fund && npm run build
+
+web-if-npm:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory web/dist/index.html; \
+	 else echo "npm not found: the web application is not built (the API runs; see web/README.md)"; fi
+
+run: install services web-if-npm ## the whole system: migrations, reference data, queues, every service, the web app
 	$(PY) -m sipmas_cli migrate
 	@echo "SIPMAS running: $(SERVICE_MODULES) on $${AMQP_URI:-amqp://127.0.0.1:5672/}."
-	@echo "  API  http://127.0.0.1:8000/api/v1   docs http://127.0.0.1:8000/docs   OpenAPI http://127.0.0.1:8000/openapi.json"
+	@echo "  web  http://127.0.0.1:8000/   API  http://127.0.0.1:8000/api/v1   docs http://127.0.0.1:8000/docs"
 	@echo "  metrics and health http://127.0.0.1:9100/metrics /health"
 	@echo "  mail and SMS land in var/sinks/ (SMTP 127.0.0.1:$(SIPMAS_SMTP_PORT), SMS $(SIPMAS_SMS_GATEWAY_URL))"
-	@echo "  a first user: sipmas users create admin --role admin && sipmas users token admin"
+	@echo "  the first admin: sipmas users create admin --role admin   (prints a temporary password: sign in at /)"
 	@echo "  a day through the system: sipmas demo        Ctrl-C stops."
 	export SIPMAS_LOG_FORMAT=$$(scripts/log-format); \
 	$(PY) -m sipmas_cli sinks & sinks=$$!; trap 'kill $$sinks 2>/dev/null' EXIT INT TERM; \

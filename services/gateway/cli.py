@@ -20,6 +20,7 @@ FIELD_OPTIONS = {  # identity's field names as the CLI spells them
     "opd_code": "--opd",
     "username": "USERNAME",
     "days": "--days",
+    "password": "--password",
 }
 
 
@@ -29,12 +30,25 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     users.add_argument("--actor", default=None, help="who makes the change (default: cli:$USER)")
     action = users.add_subparsers(dest="action", required=True)
 
-    create = action.add_parser("create", help="a new user (announced to the other services)")
+    create = action.add_parser(
+        "create", help="a new user (announced to the other services), with a temporary password"
+    )
     create.add_argument("username")
     create.add_argument(
         "--role", required=True, help="admin|supervisor|verifier|operator|opd|viewer"
     )
     _user_options(create)
+    how = create.add_mutually_exclusive_group()
+    how.add_argument(
+        "--password",
+        action="store_true",
+        help="type the password (asked twice) instead of getting a temporary one",
+    )
+    how.add_argument(
+        "--no-password",
+        action="store_true",
+        help="no password: the user (an agency's system) only ever uses API tokens",
+    )
 
     action.add_parser("list", help="every user, with their scope and live tokens")
 
@@ -58,6 +72,22 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 
     revoke = action.add_parser("revoke", help="revoke a token at once")
     revoke.add_argument("token_id", type=int)
+
+    password = action.add_parser(
+        "password",
+        help="a new temporary password (printed once; changed at the next sign-in); "
+        "ends the user's sessions",
+    )
+    password.add_argument("username")
+    password.add_argument(
+        "--set", action="store_true", help="type the password (asked twice) instead"
+    )
+
+    unlock = action.add_parser("unlock", help="lift a lock after failed sign-ins")
+    unlock.add_argument("username")
+
+    totp_off = action.add_parser("totp-off", help="turn a user's TOTP off (a lost phone)")
+    totp_off.add_argument("username")
 
     audit = commands.add_parser("audit", help="the gateway's audit log")
     audit_action = audit.add_subparsers(dest="action", required=True)
@@ -107,9 +137,64 @@ def _create(session, args: argparse.Namespace, actor: str) -> int:
     from services.gateway.use_cases import identity
 
     data = {"username": args.username, "role": args.role} | _given(args)
+    typed = _typed_password() if args.password else None
     user = identity.create_user(session, data, actor)
     print(f"created {_describe(user)}")
-    print(f"  next: sipmas users token {user['username']}")
+    if args.no_password:
+        print(f"  no password: sign-in by API token only (sipmas users token {user['username']})")
+    elif typed is not None:
+        identity.set_password(session, user["username"], typed, actor, temporary=False)
+        print("  password set / kata sandi disimpan")
+    else:
+        temporary = identity.set_temporary_password(session, user["username"], actor)
+        print(f"  temporary password / kata sandi sementara: {temporary}")
+        print(
+            "  shown once; changed at the first sign-in / hanya ditampilkan sekali; "
+            "diganti saat pertama masuk"
+        )
+    print(f"  an API token for scripts: sipmas users token {user['username']}")
+    return 0
+
+
+def _typed_password() -> str:
+    from sipmas.refusals import Invalid
+
+    first = getpass.getpass("password / kata sandi: ")
+    if getpass.getpass("again / ulangi: ") != first:
+        raise Invalid({"password": ["the two differ / keduanya berbeda"]})
+    return first
+
+
+def _password(session, args: argparse.Namespace, actor: str) -> int:
+    from services.gateway.use_cases import identity
+
+    if args.set:
+        identity.set_password(session, args.username, _typed_password(), actor, temporary=False)
+        print("password set; the user's sessions ended", file=sys.stderr)
+        return 0
+    temporary = identity.set_temporary_password(session, args.username, actor)
+    print(
+        f"temporary password for {args.username.strip().lower()} — shown once, changed at the "
+        "next sign-in; their sessions ended / kata sandi sementara, hanya ditampilkan sekali:",
+        file=sys.stderr,
+    )
+    print(temporary)
+    return 0
+
+
+def _unlock(session, args: argparse.Namespace, actor: str) -> int:
+    from services.gateway.use_cases import identity
+
+    user = identity.unlock(session, args.username)
+    print(f"unlocked {_describe(user)}")
+    return 0
+
+
+def _totp_off(session, args: argparse.Namespace, actor: str) -> int:
+    from services.gateway.use_cases import identity
+
+    user = identity.turn_off_totp(session, args.username, actor)
+    print(f"TOTP off for {_describe(user)}; they enrol again at their next sign-in")
     return 0
 
 
@@ -191,6 +276,9 @@ USER_ACTIONS: dict[str, Callable[..., int]] = {
     "token": _token,
     "tokens": _tokens,
     "revoke": _revoke,
+    "password": _password,
+    "unlock": _unlock,
+    "totp-off": _totp_off,
 }
 
 
@@ -242,6 +330,8 @@ def _run(work: Callable[[Any], int]) -> int:
         print("GAGAL / FAILED:", file=sys.stderr)
         for name, messages in error.errors.items():
             for message in messages if isinstance(messages, list) else [messages]:
+                if isinstance(message, dict):  # {"id": ..., "en": ...}
+                    message = f"{message.get('en')} / {message.get('id')}"
                 print(f"  {FIELD_OPTIONS.get(name, '--' + name)}: {message}", file=sys.stderr)
         return INVALID_EXIT
     except NotFound as error:

@@ -5,10 +5,19 @@
   a bug (500, with the request id only).
 - **Size limits** before a body is read: JSON 1 MB, an import ``SIPMAS_GATEWAY_MAX_IMPORT_MB``
   (50), photos and evidence 10 MB each (``uploads``).
-- **Rate limit** per token (``ratelimit``), before any work: 429 with ``Retry-After``.
-- **Authentication** (``identity.authenticate``) and the **role check** (``policy``) in the
-  worker, then the endpoint; every call of an endpoint that touches a person's data is written
-  to the audit log with its outcome, the denied ones too.
+- **Rate limit** per token (``ratelimit``), before any work: 429 with ``Retry-After``; for a
+  person signed in with the browser, per user, once the session is known (a desa office shares
+  one address).
+- **Authentication** — ``Authorization: Bearer`` (``identity.authenticate``) or the session
+  cookie ``sipmas_session`` (``use_cases/sessions.authenticate``), the same :class:`Principal`
+  either way — and the **role check** (``policy``) in the worker, then the endpoint; every call
+  of an endpoint that touches a person's data is written to the audit log with its outcome, the
+  denied ones too. A cookie request that changes something needs ``X-CSRF-Token`` (and, if
+  given, an ``Origin`` of this site); while its user must change their password or set up TOTP,
+  only the session endpoints answer (``domain/sessions``).
+- **The browser application** (``static``): GET paths the API has no route for, outside
+  ``/api/``, are the app's, answered from memory without a worker.
+- **Security headers** (``headers``) on every response.
 - **A request id** on every response (``X-Request-Id``) and in every error and log line.
 - **No NIK and no stack trace** in any response or log line: responses pass ``policy.masked``;
   the gateway logs a failure as one masked line (:func:`one_line`) with its request id, never
@@ -37,13 +46,16 @@ from marshmallow import Schema, ValidationError
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.datastructures import FileStorage
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
+from services.gateway import headers as security
 from services.gateway.domain import errors, policy
+from services.gateway.domain import sessions as session_rules
 from services.gateway.domain.ratelimit import RateLimiter, per_minute
 from services.gateway.domain.users import Principal
-from services.gateway.use_cases import audit, identity, uploads
+from services.gateway.static import Site
+from services.gateway.use_cases import audit, identity, sessions, uploads
 
 log = logging.getLogger("services.gateway.http")
 REQUEST_ID = "sipmas.request_id"
@@ -113,26 +125,43 @@ def from_http_exception(exc: HTTPException) -> errors.ApiError:
 
 class GatewayApp(WsgiApp):
     """nameko's WSGI app, answering unknown routes and methods in the API's error shape, with
-    a request id on every response and one access line per request (path without its query)."""
+    a request id and the security headers on every response and one access line per request
+    (path without its query); the browser application's paths from memory (``static``)."""
+
+    def __init__(self, server: Any) -> None:
+        super().__init__(server)
+        self.site = Site()
+        self.security_headers = security.security_headers()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         request_id = uuid.uuid4().hex
         environ[REQUEST_ID] = request_id
         started = time.monotonic()
         status_seen: list[str] = []
+        request = Request(environ, shallow=True)
+        added = list(self.security_headers)
+        if security.is_https(request):
+            added.append(("Strict-Transport-Security", security.HSTS))
+        ours = {name.lower() for name, _ in added} | {"x-request-id"}
 
         def respond(status: str, headers: list, exc_info: Any = None) -> Callable:
             status_seen.append(status)
-            headers = [h for h in headers if h[0].lower() != "x-request-id"]
+            headers = [h for h in headers if h[0].lower() not in ours]
+            headers += added
             headers.append(("X-Request-Id", request_id))
             return start_response(status, headers, exc_info)
 
-        request = Request(environ, shallow=True)
         try:
             adapter = self.url_map.bind_to_environ(environ)
             provider, values = adapter.match()
             request.path_values = values
             response = provider.handle_request(request)
+        except NotFound as exc:
+            response = None
+            if self.site.serves(request.method, request.path):
+                response = self.site.respond(request)
+            if response is None:
+                response = error_response(from_http_exception(exc), request_id)
         except HTTPException as exc:
             redirect = exc.code is not None and 300 <= exc.code < 400  # ``//`` merged, say
             response = exc if redirect else error_response(from_http_exception(exc), request_id)
@@ -187,12 +216,19 @@ def bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def caller_key(request: Request) -> str:
-    """Whose bucket: the token's (hashed: the plaintext is kept nowhere), else the address."""
+def caller_key(request: Request) -> str | None:
+    """Whose bucket: the token's (hashed: the plaintext is kept nowhere); None for a session
+    cookie (counted per user once the worker knows whose it is); else the address."""
     token = bearer(request)
     if token:
         return "t:" + hashlib.sha256(token.encode()).hexdigest()
+    if request.cookies.get(session_rules.COOKIE):
+        return None
     return "a:" + (request.remote_addr or "?")
+
+
+# health, the OpenAPI and the docs: never limited (probes, and nothing to guess)
+NOT_LIMITED = frozenset({"health", "openapi", "docs"})
 
 
 class Endpoint(HttpRequestHandler):
@@ -212,8 +248,11 @@ class Endpoint(HttpRequestHandler):
         request.max_form_memory_size = uploads.JSON_MAX_BYTES
         if request.content_length is not None and request.content_length > limit:
             return error_response(errors.too_large(limit), request_id)
-        if self.name not in policy.PUBLIC:
-            wait = limiter().take(caller_key(request))
+        key = caller_key(request)
+        if self.name in policy.SIGN_IN:  # whatever cookie it brings: guesses count per address
+            key = "a:" + (request.remote_addr or "?")
+        if self.name not in NOT_LIMITED and key is not None:
+            wait = limiter().take(key)
             if wait is not None:
                 return error_response(errors.rate_limited(wait), request_id)
         return super().handle_request(request)
@@ -238,6 +277,7 @@ class Call:
     principal: Principal | None = None
     household_ids: list[int] = field(default_factory=list)
     subject: str | None = None
+    session: sessions.SessionState | None = None  # the browser session, when by cookie
 
     @property
     def user(self) -> Principal:
@@ -258,8 +298,8 @@ class Call:
     def json(self, schema: Schema, optional: bool = False) -> dict[str, Any]:
         """The JSON body through ``schema``: 415 for another content type, 400 when it is not
         JSON, 422 naming each bad field. ``optional``: no body at all reads as ``{}``."""
-        if optional and not self.request.content_length and not self.request.content_type:
-            return load(schema, {})
+        if optional and not self.request.content_length:  # no body (eventlet names one
+            return load(schema, {})  # text/plain when the request named no type)
         if not self.request.is_json:
             raise errors.unsupported("body", JSON)
         try:
@@ -310,16 +350,68 @@ def _bad_texts(value: Any, name: str = "body") -> list[str]:
     return []
 
 
-def authenticate(service: Any, request: Request) -> Principal:
-    token = bearer(request)
-    if token is None:
+def authenticate(
+    service: Any, request: Request, cookie_only: bool = False
+) -> tuple[Principal, sessions.SessionState | None]:
+    """Who calls: a bearer token (machines), else the session cookie (people in a browser) —
+    the same :class:`Principal` either way; with the cookie, also its session."""
+    token = None if cookie_only else bearer(request)
+    if token is not None:
+        try:
+            with service.db.get_session() as session:
+                return identity.authenticate(session, token), None
+        except identity.Unauthenticated as refusal:
+            log.info(
+                "request %s: token refused (%s)", request.environ.get(REQUEST_ID), refusal.reason
+            )
+            raise errors.ApiError("unauthenticated") from None
+    cookie = request.cookies.get(session_rules.COOKIE)
+    if not cookie:
+        if cookie_only:
+            raise session_rules.not_signed_in()
         raise errors.ApiError("unauthenticated")
+    refusal = None
+    with service.db.get_session() as session:  # commits an expired session's end
+        try:
+            state = sessions.authenticate(session, cookie)
+        except sessions.Unauthenticated as refused:
+            refusal = refused
+    if refusal is not None:
+        log.info("request %s: session refused (%s)", request.environ[REQUEST_ID], refusal.reason)
+        if refusal.reason == "expired":
+            raise session_rules.session_expired()
+        raise session_rules.not_signed_in()
+    return state.principal, state
+
+
+def check_session_request(request: Request, state: sessions.SessionState) -> None:
+    """What a cookie request must also pass: the per-user rate limit and, when it changes
+    something, the CSRF token and the origin."""
+    wait = limiter().take("u:" + state.principal.username)
+    if wait is not None:
+        raise errors.rate_limited(wait)
+    problem = session_rules.csrf_problem(
+        request.method,
+        request.headers.get(session_rules.CSRF_HEADER),
+        state.csrf_token,
+        request.headers.get("Origin"),
+        security.site_origin(request),
+    )
+    if problem is not None:
+        log.info("request %s: refused as cross-site (%s)", request.environ[REQUEST_ID], problem)
+        raise session_rules.csrf_refused()
+
+
+def session_call(service: Any, call: Call, required: bool = True) -> None:
+    """A session endpoint's caller (by cookie only; sign-out without one is no error)."""
     try:
-        with service.db.get_session() as session:
-            return identity.authenticate(session, token)
-    except identity.Unauthenticated as refusal:
-        log.info("request %s: token refused (%s)", request.environ.get(REQUEST_ID), refusal.reason)
-        raise errors.ApiError("unauthenticated") from None
+        call.principal, call.session = authenticate(service, call.request, cookie_only=True)
+    except errors.ApiError:
+        if required:
+            raise
+        return
+    assert call.session is not None
+    check_session_request(call.request, call.session)
 
 
 def serve(service: Any, method: Callable, name: str, request: Request, values: dict) -> Response:
@@ -327,8 +419,16 @@ def serve(service: Any, method: Callable, name: str, request: Request, values: d
     request_id = request.environ[REQUEST_ID]
     call = Call(request, name, request_id, dict(values))
     try:
-        if name not in policy.PUBLIC:
-            call.principal = authenticate(service, request)
+        if name in policy.SESSION:
+            if name not in policy.SIGN_IN:
+                session_call(service, call, required=name not in policy.SIGN_OUT)
+        elif name not in policy.PUBLIC:
+            call.principal, call.session = authenticate(service, request)
+            if call.session is not None:
+                check_session_request(request, call.session)
+                refusal = call.session.gate()
+                if refusal is not None:
+                    raise refusal
             policy.require(name, call.principal)
         if any(isinstance(v, int) and not 1 <= v <= MAX_ID for v in values.values()):
             raise errors.not_found()
@@ -339,12 +439,37 @@ def serve(service: Any, method: Callable, name: str, request: Request, values: d
         response = error_response(from_http_exception(exc), request_id)
     except Exception as exc:
         response = internal_error(exc, request_id)
-    if call.principal is not None and policy.rule(name).person_data:
+    audited = name in policy.ENDPOINTS and policy.rule(name).person_data
+    if call.principal is not None and audited:
         try:
             write_audit(service, call, response.status_code)
         except Exception as exc:  # no unlogged access: the data does not leave
             response = internal_error(exc, request_id)
     return response
+
+
+def set_session_cookie(response: Response, request: Request, cookie: str, max_age: int) -> None:
+    """``sipmas_session``: HttpOnly, SameSite=Strict, Path=/, Secure over HTTPS (or always, with
+    ``SIPMAS_COOKIE_SECURE=1``)."""
+    response.set_cookie(
+        session_rules.COOKIE,
+        cookie,
+        max_age=max_age,
+        path="/",
+        secure=security.is_https(request) or session_rules.cookie_always_secure(),
+        httponly=True,
+        samesite="Strict",
+    )
+
+
+def clear_session_cookie(response: Response, request: Request) -> None:
+    response.delete_cookie(
+        session_rules.COOKIE,
+        path="/",
+        secure=security.is_https(request) or session_rules.cookie_always_secure(),
+        httponly=True,
+        samesite="Strict",
+    )
 
 
 def as_response(result: Any) -> Response:

@@ -1,5 +1,6 @@
-"""The gateway's own database: its users and their API tokens (hashes only), the append-only
-audit log, and the outbox/inbox of the kernel. Mirrors ``migrations/versions``."""
+"""The gateway's own database: its users (with their password hash and sealed TOTP secret) and
+their API tokens and browser sessions (hashes only), sign-in failures per username, the
+append-only audit log, and the outbox/inbox of the kernel. Mirrors ``migrations/versions``."""
 
 from __future__ import annotations
 
@@ -40,6 +41,47 @@ class User(Base):
     created_by: Mapped[str] = mapped_column(sa.Text)
     updated_at: Mapped[datetime] = _now()
     updated_by: Mapped[str] = mapped_column(sa.Text)
+    # signing in with a password (migration 0003): argon2id hash; a temporary password (set by
+    # an admin) must be changed at the first sign-in
+    password_hash: Mapped[str | None] = mapped_column(sa.Text)
+    must_change_password: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
+    password_changed_at: Mapped[datetime | None] = _at()
+    # TOTP: the secret sealed with SIPMAS_SECRET_KEY (credentials.seal); pending while enrolling
+    totp_secret: Mapped[str | None] = mapped_column(sa.Text)
+    totp_pending: Mapped[str | None] = mapped_column(sa.Text)
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+    @property
+    def totp_enabled(self) -> bool:
+        return self.totp_secret is not None
+
+
+class WebSession(Base):
+    """A person signed in with a browser: only the SHA-256 of the cookie is kept; the CSRF token
+    is kept as it is (alone it opens nothing). Ends idle, at ``expires_at``, or revoked."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.Text, sa.ForeignKey("users.username"))
+    sha256: Mapped[str] = mapped_column(sa.Text, unique=True)
+    csrf_token: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = _now()
+    last_seen_at: Mapped[datetime] = _now()
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = _at()
+    revoked_reason: Mapped[str | None] = mapped_column(sa.Text)
+    user_agent: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class SigninThrottle(Base):
+    """Failed sign-ins of a username (known or not), and its lock."""
+
+    __tablename__ = "signin_throttle"
+    username: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    failures: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    locks: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    locked_until: Mapped[datetime | None] = _at()
+    last_failure_at: Mapped[datetime | None] = _at()
 
 
 class Token(Base):

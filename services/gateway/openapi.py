@@ -128,20 +128,25 @@ DOCS: dict[str, Doc] = {
         curl=f"curl {TOKEN} {BASE}/api/v1/imports",
     ),
     "imports.create": Doc(
-        "Import an export (DTKS, DTSEN, P3KE, PMKS): CSV or XLSX",
+        "Import an export (DTKS, DTSEN, P3KE, PMKS): CSV or XLSX, in the background",
         "imports",
-        "The file is judged by its content, not its name. Valid rows are imported; every "
-        "rejected row is named in the report (``GET /api/v1/imports/{batch_id}``). The same "
-        "file twice changes nothing and says which batch had it.",
+        "The file is judged by its content, not its name, and imported in the background: the "
+        "answer (202) names the batch at once; ``GET /api/v1/imports/{batch_id}`` follows its "
+        "rows as they are processed, then gives the summary and every rejected row, named. "
+        "The same file twice changes nothing and says which batch had it.",
         form=schemas.ImportForm,
-        response=schemas.Imported,
-        status=201,
+        response=schemas.ImportStarted,
+        status=202,
         curl=f"curl {TOKEN} -F source=dtsen -F file=@dtsen.csv {BASE}/api/v1/imports",
     ),
     "imports.get": Doc(
-        "An import's row report: each problem with row, column and reason",
+        "An import: where it stands (rows done of the file's), its summary, its row report",
         "imports",
-        response=schemas.ImportReport,
+        "``status`` running (``progress`` moves), completed, duplicate or failed (``error`` "
+        "says why); once done, ``summary`` and a page of ``problems`` (each with row, column "
+        "and reason; ``problems_offset``, ``problems_limit``; ``problems_total`` in all).",
+        query=schemas.ImportPageQuery,
+        response=schemas.ImportStatus,
         curl=f"curl {TOKEN} {BASE}/api/v1/imports/1",
     ),
     "tasks.list": Doc(
@@ -261,6 +266,156 @@ DOCS: dict[str, Doc] = {
             "&at=2025-03-01&format=csv'"
         ),
     ),
+    # --- the web application's pages -------------------------------------------------------
+    "reference.areas": Doc(
+        "Kutim's 18 kecamatan with their desa and kelurahan (Kemendagri codes)",
+        "reference",
+        response=schemas.Areas,
+        curl=f"curl {TOKEN} {BASE}/api/v1/reference/areas",
+    ),
+    "reference.opd": Doc(
+        "The agencies (OPD) referrals go to",
+        "reference",
+        response=schemas.Agencies,
+        curl=f"curl {TOKEN} {BASE}/api/v1/reference/opd",
+    ),
+    "reference.pmks": Doc(
+        "The 26 PMKS/PPKS categories",
+        "reference",
+        response=schemas.PmksCategories,
+        curl=f"curl {TOKEN} {BASE}/api/v1/reference/pmks",
+    ),
+    "questionnaire": Doc(
+        "The visit questionnaire as a form: questions, kinds, choices, bounds; outcomes, photo "
+        "kinds, common reasons to refuse a claim",
+        "verification",
+        response=schemas.Questionnaire,
+        curl=f"curl {TOKEN} {BASE}/api/v1/questionnaire",
+    ),
+    "households.story": Doc(
+        "A household's whole story on one timeline",
+        "households",
+        "Imported from which file and row, every lifecycle move, tasks, visits (photos, GPS, "
+        "flags), decisions with the rule set's reasons, the case and each referral per agency "
+        "with its due dates and moves, the planned re-verification; oldest first.",
+        response=schemas.Story,
+        curl=f"curl {TOKEN} {BASE}/api/v1/households/1/story",
+    ),
+    "households.photo": Doc(
+        "A photo of a household's visit (JPEG or PNG), or a small JPEG of it",
+        "households",
+        "404 unless the photo belongs to a visit of this household and the household is yours "
+        "to see.",
+        query=schemas.PhotoQuery,
+        curl=f"curl {TOKEN} -o rumah.jpg '{BASE}/api/v1/households/1/photos/<sha256>?size=thumb'",
+        extra={"binary": True},
+    ),
+    "conflicts.list": Doc(
+        "Values two sources disagree on, waiting for a person: each side's value, file and row",
+        "households",
+        query=schemas.ConflictQuery,
+        response=schemas.Conflicts,
+        curl=f"curl {TOKEN} {BASE}/api/v1/conflicts",
+    ),
+    "conflicts.resolve": Doc(
+        "Decide which value holds (the other stays on the conflict)",
+        "households",
+        body=schemas.ResolveConflict,
+        response=schemas.ConflictResolved,
+        curl=(
+            f"curl {TOKEN} -H 'Content-Type: application/json' "
+            f'{BASE}/api/v1/conflicts/1/resolve -d \'{{"value": "SITI AMINAH"}}\''
+        ),
+    ),
+    "imports.report_csv": Doc(
+        "An import's row report as CSV (semicolons, UTF-8 with BOM, as spreadsheets open it)",
+        "imports",
+        curl=f"curl {TOKEN} -o laporan.csv {BASE}/api/v1/imports/1/report.csv",
+        extra={"csv_only": True},
+    ),
+    "tasks.get": Doc(
+        "One task as the supervisor weighs it: its visits in full (answers, photos, GPS, "
+        "flags), moves and decisions, beside what the registry holds",
+        "verification",
+        response=schemas.TaskDetail,
+        curl=f"curl {TOKEN} {BASE}/api/v1/tasks/1",
+    ),
+    "tasks.assign": Doc(
+        "Put a task on a verifier's desk (or move it to another)",
+        "verification",
+        body=schemas.ChooseVerifier,
+        response=schemas.Assigned,
+        curl=(
+            f"curl {TOKEN} -H 'Content-Type: application/json' {BASE}/api/v1/tasks/1/assign "
+            '-d \'{"verifier": "ani"}\''
+        ),
+    ),
+    "tasks.second_verifier": Doc(
+        "Send a second verifier to a flagged visit",
+        "verification",
+        body=schemas.ChooseVerifier,
+        response=schemas.Assigned,
+        curl=(
+            f"curl {TOKEN} -H 'Content-Type: application/json' "
+            f'{BASE}/api/v1/tasks/1/second-verifier -d \'{{"verifier": "budi"}}\''
+        ),
+    ),
+    "verifiers.list": Doc(
+        "The verifiers of your area with their open tasks",
+        "verification",
+        response=schemas.Verifiers,
+        curl=f"curl {TOKEN} {BASE}/api/v1/verifiers",
+    ),
+    "reports.tasks": Doc(
+        "Tasks of your area per verifier or per kecamatan, by state, the overdue apart",
+        "reports",
+        query=schemas.TaskReportQuery,
+        response=schemas.TaskCounts,
+        curl=f"curl {TOKEN} '{BASE}/api/v1/reports/tasks?group_by=assignee'",
+    ),
+    "reports.verification": Doc(
+        "Verification progress of your area: tasks per kecamatan and state",
+        "reports",
+        response=schemas.VerificationCounts,
+        curl=f"curl {TOKEN} {BASE}/api/v1/reports/verification",
+    ),
+    "reports.referrals": Doc(
+        "Referrals per agency and state, and the ones past their targets per agency",
+        "reports",
+        response=schemas.ReferralCounts,
+        curl=f"curl {TOKEN} {BASE}/api/v1/reports/referrals",
+    ),
+    "referrals.get": Doc(
+        "One referral with its history (an agency: its own, as its messages carry it)",
+        "referrals",
+        response=schemas.Referral,
+        curl=f"curl {TOKEN} {BASE}/api/v1/referrals/1",
+    ),
+    "referrals.evidence": Doc(
+        "The evidence file an agency sent with a completed referral",
+        "referrals",
+        curl=f"curl {TOKEN} -o bukti.pdf {BASE}/api/v1/referrals/1/evidence/<sha256>",
+        extra={"binary": True},
+    ),
+    "routing.get": Doc(
+        "The routing table in force (need → agency) and every version kept",
+        "referrals",
+        response=schemas.RoutingTable,
+        curl=f"curl {TOKEN} {BASE}/api/v1/routing-table",
+    ),
+    "routing.propose": Doc(
+        "Put a new version of the routing table in force (a table with bad rows is refused "
+        "whole, naming each row and column)",
+        "referrals",
+        body=schemas.RoutingTableProposal,
+        response=schemas.RoutingTableInstalled,
+        status=201,
+        curl=(
+            f"curl {TOKEN} -H 'Content-Type: application/json' {BASE}/api/v1/routing-table "
+            "-d @table.json"
+        ),
+    ),
+    # --- end of the web application's pages ------------------------------------------------
 }
 
 
@@ -269,7 +424,8 @@ def routes() -> list[tuple[str, str, str]]:
     from services.gateway.service import GatewayService
 
     found = []
-    for attribute in vars(GatewayService).values():
+    for name in dir(GatewayService):  # the endpoint mixins' methods too
+        attribute = getattr(GatewayService, name)
         for entrypoint in getattr(attribute, "nameko_entrypoints", ()):
             if hasattr(entrypoint, "url"):
                 found.append((entrypoint.method, entrypoint.url, entrypoint.name))
@@ -340,7 +496,11 @@ def _operation(name: str, method: str, doc: Doc, path_params: list) -> dict[str,
             "required": name not in ("tasks.approve",),
             "content": content,
         }
-    success: dict[str, Any] = {"description": "OK" if doc.status == 200 else "Created"}
+    success: dict[str, Any] = {
+        "description": {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}.get(
+            doc.status, "OK"
+        )
+    }
     if doc.response is not None:
         success["content"] = {"application/json": {"schema": doc.response}}
         if doc.csv:
@@ -349,6 +509,11 @@ def _operation(name: str, method: str, doc: Doc, path_params: list) -> dict[str,
         success["content"] = {"application/json": {"schema": {"type": "object"}}}
     elif name == "docs":
         success["content"] = {"text/html": {"schema": {"type": "string"}}}
+    elif doc.extra.get("binary"):
+        binary = {"schema": {"type": "string", "format": "binary"}}
+        success["content"] = {t: binary for t in ("image/jpeg", "image/png", "application/pdf")}
+    elif doc.extra.get("csv_only"):
+        success["content"] = {"text/csv": {"schema": {"type": "string"}}}
     operation["responses"][str(doc.status)] = success
     for status in _error_statuses(name, method, doc):
         operation["responses"][str(status)] = {"$ref": "#/components/responses/Error"}
@@ -411,3 +576,179 @@ def spec_dict() -> dict[str, Any]:
 @cache
 def spec_json() -> str:
     return json.dumps(spec_dict(), ensure_ascii=False, indent=1)
+
+
+# --- people's sessions and user administration --------------------------------------------------
+
+COOKIE = '-b cookies.txt -H "X-CSRF-Token: $CSRF"'
+_SESSION_NOTE = (
+    "People in a browser: the session cookie ``sipmas_session`` (HttpOnly, SameSite=Strict, "
+    "Secure over HTTPS), not a bearer token. A request that changes something carries "
+    "``X-CSRF-Token`` (the session's ``csrf_token``), else 403 ``csrf``. Answers while a "
+    "password change or TOTP setup is pending (every other endpoint then answers 403 "
+    "``password_change_required`` / ``totp_setup_required``)."
+)
+DOCS.update(
+    {
+        "session.create": Doc(
+            "Sign in with a password (and the TOTP code when TOTP is on)",
+            "session",
+            "Sets the cookie ``sipmas_session``. 401 ``invalid_credentials`` (unknown user and "
+            "wrong password alike); 401 ``totp_required`` (password right, code missing or "
+            "wrong); 429 ``locked`` with ``Retry-After`` after SIPMAS_SIGNIN_MAX_FAILURES "
+            "failures in a row (the right password too, until it ends). " + _SESSION_NOTE,
+            body=schemas.SignIn,
+            response=schemas.Session,
+            curl=(
+                f"curl -c cookies.txt -H 'Content-Type: application/json' {BASE}/api/v1/session "
+                '-d \'{"username": "admin", "password": "..."}\''
+            ),
+        ),
+        "session.get": Doc(
+            "The current session: who, the CSRF token, what must be done first",
+            "session",
+            _SESSION_NOTE,
+            response=schemas.Session,
+            curl=f"curl -b cookies.txt {BASE}/api/v1/session",
+        ),
+        "session.delete": Doc(
+            "Sign out (the session ends; without one: 204 all the same)",
+            "session",
+            _SESSION_NOTE,
+            status=204,
+            curl=f"curl -X DELETE {COOKIE} {BASE}/api/v1/session",
+        ),
+        "session.password": Doc(
+            "Change one's password (proving the current one)",
+            "session",
+            "422 names the field: ``current_password`` (wrong: counted as a failed sign-in) or "
+            "``new_password`` (at least 10 characters, not containing the username, not the "
+            "current one), messages in both languages. The user's other sessions end. "
+            + _SESSION_NOTE,
+            body=schemas.ChangePassword,
+            response=schemas.Session,
+            curl=(
+                f"curl {COOKIE} -H 'Content-Type: application/json' "
+                f"{BASE}/api/v1/session/password "
+                '-d \'{"current_password": "...", "new_password": "..."}\''
+            ),
+        ),
+        "session.totp_begin": Doc(
+            "Begin turning on TOTP: a new secret and its otpauth URI (shown once)",
+            "session",
+            "Type the secret into an authenticator app (or open the URI), then confirm with "
+            "a code. " + _SESSION_NOTE,
+            body=schemas.TotpBegin,
+            response=schemas.TotpEnrolment,
+            curl=f"curl -X POST {COOKIE} {BASE}/api/v1/session/totp",
+        ),
+        "session.totp_confirm": Doc(
+            "Turn TOTP on, confirming the enrolment with a code",
+            "session",
+            "422 ``code`` when the code is wrong. Other sessions of the user end. " + _SESSION_NOTE,
+            body=schemas.TotpCode,
+            response=schemas.Session,
+            curl=(
+                f"curl {COOKIE} -H 'Content-Type: application/json' "
+                f'{BASE}/api/v1/session/totp/confirm -d \'{{"code": "123456"}}\''
+            ),
+        ),
+        "session.totp_disable": Doc(
+            "Turn TOTP off, with a code (not for a role that must use it)",
+            "session",
+            "409 ``totp_required_for_role`` for a role in SIPMAS_TOTP_REQUIRED_ROLES. "
+            + _SESSION_NOTE,
+            body=schemas.TotpCode,
+            response=schemas.Session,
+            curl=(
+                f"curl -X DELETE {COOKIE} -H 'Content-Type: application/json' "
+                f'{BASE}/api/v1/session/totp -d \'{{"code": "123456"}}\''
+            ),
+        ),
+        "users.list": Doc(
+            "Every user with role, area or agency, TOTP, lock and state",
+            "users",
+            query=schemas.UserQuery,
+            response=schemas.UserList,
+            curl=f"curl {TOKEN} {BASE}/api/v1/users",
+        ),
+        "users.create": Doc(
+            "Create a user; answers a temporary password (shown once)",
+            "users",
+            "The user changes the temporary password at the first sign-in. The same rules as "
+            "``sipmas users create``: 422 names each bad field.",
+            body=schemas.NewUser,
+            response=schemas.UserCreated,
+            status=201,
+            curl=(
+                f"curl {TOKEN} -H 'Content-Type: application/json' {BASE}/api/v1/users "
+                '-d \'{"username": "siti", "name": "Siti Aminah", "role": "operator", '
+                '"desa_codes": ["64.08.04.2001"]}\''
+            ),
+        ),
+        "users.update": Doc(
+            "Change a user (the fields given); ``active: false`` ends their access",
+            "users",
+            "Deactivating revokes every token and ends every session of the user.",
+            body=schemas.UserChanges,
+            response=schemas.UserRow,
+            curl=(
+                f"curl -X PATCH {TOKEN} -H 'Content-Type: application/json' "
+                f"{BASE}/api/v1/users/siti -d '{{\"active\": false}}'"
+            ),
+        ),
+        "users.password": Doc(
+            "Reset a user's password: a temporary one (shown once)",
+            "users",
+            "The user's sessions end and a lock on their sign-in is lifted; they change the "
+            "temporary password at the next sign-in.",
+            body=schemas.TotpBegin,
+            response=schemas.TemporaryPassword,
+            curl=f"curl -X POST {TOKEN} {BASE}/api/v1/users/siti/password",
+        ),
+        "users.tokens": Doc(
+            "A user's API tokens (never their secret)",
+            "users",
+            response=schemas.TokenList,
+            curl=f"curl {TOKEN} {BASE}/api/v1/users/siti/tokens",
+        ),
+        "users.token_create": Doc(
+            "Issue an API token for a user (shown once)",
+            "users",
+            body=schemas.TokenRequest,
+            response=schemas.IssuedToken,
+            status=201,
+            curl=(
+                f"curl {TOKEN} -H 'Content-Type: application/json' "
+                f'{BASE}/api/v1/users/siti/tokens -d \'{{"label": "laptop", "days": 90}}\''
+            ),
+        ),
+        "tokens.revoke": Doc(
+            "Revoke an API token at once",
+            "users",
+            response=schemas.TokenRow,
+            curl=f"curl -X DELETE {TOKEN} {BASE}/api/v1/tokens/1",
+        ),
+        "users.sync_revoke": Doc(
+            "Revoke a user's device sync credentials (their browser sessions end)",
+            "users",
+            "The devices of the user stop syncing. Until devices get credentials of their own, "
+            "this ends the user's browser sessions; ``revoked`` says how many.",
+            response=schemas.Revoked,
+            curl=f"curl -X DELETE {TOKEN} {BASE}/api/v1/users/siti/sync-credentials",
+        ),
+    }
+)
+
+# The session endpoints take no token (``policy.PUBLIC``) but answer more than a 500: they name
+# every status they give.
+_error_statuses_without_sessions = _error_statuses
+
+
+def _error_statuses(name: str, method: str, doc: Doc) -> list[int]:  # noqa: F811
+    if name in policy.SESSION:
+        return [400, 401, 403, 409, 413, 415, 422, 429, 500]
+    return _error_statuses_without_sessions(name, method, doc)
+
+
+# --- end of people's sessions and user administration -------------------------------------------

@@ -108,6 +108,8 @@ class HouseholdQuery(_Request):
     status = fields.String(validate=validate.OneOf(events.LIFECYCLE_STATUSES))
     pmks = fields.String(validate=validate.OneOf(sorted(reference.pmks_codes())))
     desil = fields.Integer(validate=validate.Range(1, 10))
+    rt = fields.String(validate=validate.Regexp(r"^[0-9]{1,3}$"), metadata={"description": "RT"})
+    rw = fields.String(validate=validate.Regexp(r"^[0-9]{1,3}$"), metadata={"description": "RW"})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 100))
 
 
@@ -173,6 +175,10 @@ class HouseholdSummary(_Response):
     members = fields.Integer()
     head_name = _text()
     head_nik = _text(metadata={"description": "masked: 6408********0003"})
+    rt = _text()
+    rw = _text()
+    alamat = _text()
+    welfare_class = _text()
 
 
 class HouseholdList(_Response):
@@ -341,6 +347,11 @@ class TaskQuery(_Request):
         fields.String(validate=validate.OneOf(TASK_STATES)),
         metadata={"description": "states to list (default: the open work)"},
     )
+    assignee = fields.String(
+        validate=validate.Length(max=64), metadata={"description": "a verifier"}
+    )
+    kecamatan_code = fields.String(validate=validate.Length(max=20))
+    overdue = fields.Boolean(load_default=False, metadata={"description": "past their due date"})
 
 
 class TaskHousehold(_Response):
@@ -361,6 +372,9 @@ class Task(_Response):
     assignee = _text()
     second_assignee = _text()
     due_at = _text()
+    overdue = fields.Boolean(metadata={"description": "past its due date, still to be visited"})
+    flag_count = fields.Integer(metadata={"description": "flags raised on its visits"})
+    submitted_at = _text()
     household = fields.Nested(TaskHousehold, required=True)
 
 
@@ -473,6 +487,10 @@ class ReferralQuery(_Request):
         metadata={"description": "the agency (Dinsos staff); an agency's user sees its own"},
     )
     overdue = fields.Boolean(load_default=False, metadata={"description": "overdue ones only"})
+    state = fields.String(
+        validate=validate.OneOf(("new", "accepted", "in_progress", "overdue", "closed")),
+        metadata={"description": "an inbox tab (default: every open referral)"},
+    )
 
 
 class OpdHousehold(_Response):
@@ -639,3 +657,360 @@ class Report(_Response):
         required=True,
         metadata={"description": "the group's values (kecamatan/desa with names) and count"},
     )
+
+
+# --- the web application's pages (reference, story, field desk, agencies, imports) --------------
+
+
+class PhotoQuery(_Request):
+    size = fields.String(
+        load_default="full",
+        validate=validate.OneOf(("thumb", "full")),
+        metadata={"description": "thumb: a small JPEG (320 px); full: the photo as stored"},
+    )
+
+
+class ConflictQuery(_Request):
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+
+
+class ResolveConflict(_Request):
+    value = fields.String(required=True, validate=validate.Length(max=500))
+
+
+class ChooseVerifier(_Request):
+    verifier = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class TaskReportQuery(_Request):
+    group_by = fields.String(
+        load_default="kecamatan", validate=validate.OneOf(("assignee", "kecamatan"))
+    )
+
+
+class RoutingTableProposal(_Request):
+    csv = fields.String(required=True, validate=validate.Length(min=1, max=1_000_000))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class ImportPageQuery(_Request):
+    problems_offset = fields.Integer(load_default=0, validate=validate.Range(0, 10_000_000))
+    problems_limit = fields.Integer(load_default=200, validate=validate.Range(1, 1000))
+
+
+class LabelledCode(_Response):
+    code = fields.String(required=True)
+    label_id = fields.String(required=True)
+    label_en = fields.String(required=True)
+
+
+class AreaDesa(_Response):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    jenis = fields.String(required=True)
+
+
+class AreaKecamatan(_Response):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    desa = fields.List(fields.Nested(AreaDesa), required=True)
+
+
+class Areas(_Response):
+    kecamatan = fields.List(fields.Nested(AreaKecamatan), required=True)
+
+
+class Agency(_Response):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    abbreviation = _text()
+
+
+class Agencies(_Response):
+    opd = fields.List(fields.Nested(Agency), required=True)
+
+
+class PmksCategory(_Response):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    english = fields.String(required=True)
+
+
+class PmksCategories(_Response):
+    pmks = fields.List(fields.Nested(PmksCategory), required=True)
+
+
+class Question(_Response):
+    name = fields.String(required=True)
+    label_id = fields.String(required=True)
+    label_en = fields.String(required=True)
+    type = fields.String(
+        required=True, metadata={"description": "choice multi int number bool text"}
+    )
+    required = fields.Boolean(required=True)
+    choices = fields.List(fields.Nested(LabelledCode), required=True)
+    min = fields.Float(allow_none=True)
+    max = fields.Float(allow_none=True)
+
+
+class PhotoKind(LabelledCode):
+    required = fields.Boolean(required=True)
+
+
+class Questionnaire(_Response):
+    fields_ = fields.List(fields.Nested(Question), required=True, data_key="fields")
+    outcomes = fields.List(fields.Nested(LabelledCode), required=True)
+    photo_kinds = fields.List(fields.Nested(PhotoKind), required=True)
+    reject_reasons = fields.List(fields.Nested(Message), required=True)
+
+
+class StoryEntry(_Response):
+    at = _text()
+    kind = fields.String(
+        required=True,
+        metadata={
+            "description": "imported status task visit decision case referral "
+            "referral_status case_resolved reverification"
+        },
+    )
+    actor = _text()
+    detail = fields.Dict(required=True)
+
+
+class Story(_Response):
+    household_id = fields.Integer(required=True)
+    entries = fields.List(fields.Nested(StoryEntry), required=True)
+
+
+class Conflicts(_Response):
+    conflicts = fields.List(fields.Dict(), required=True)
+
+
+class ConflictResolved(_Response):
+    conflict_id = fields.Integer(required=True)
+    household_id = fields.Integer(required=True)
+    field = fields.String(required=True)
+    value = _text()
+
+
+class TaskDetail(Task):
+    visits = fields.List(fields.Dict(), required=True)
+    transitions = fields.List(fields.Dict(), required=True)
+    decisions = fields.List(fields.Dict(), required=True)
+    registry = fields.Dict(allow_none=True, metadata={"description": "the household as held"})
+
+
+class Assigned(_Response):
+    task_id = fields.Integer(required=True)
+
+
+class Verifier(_Response):
+    username = fields.String(required=True)
+    name = _text()
+    kecamatan_codes = fields.List(fields.String())
+    desa_codes = fields.List(fields.String())
+    open_tasks = fields.Integer(required=True)
+
+
+class Verifiers(_Response):
+    verifiers = fields.List(fields.Nested(Verifier), required=True)
+
+
+class TaskCountRow(_Response):
+    key = _text()
+    name = _text()
+    states = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    overdue = fields.Integer(required=True)
+
+
+class TaskCounts(_Response):
+    rows = fields.List(fields.Nested(TaskCountRow), required=True)
+
+
+class VerificationCounts(_Response):
+    rows = fields.List(fields.Dict(), required=True)
+
+
+class ReferralCounts(_Response):
+    rows = fields.List(fields.Dict(), required=True)
+    overdue = fields.List(fields.Dict(), required=True)
+
+
+class RoutingTable(_Response):
+    version = fields.Integer(required=True)
+    csv = fields.String(required=True)
+    rules = fields.List(fields.Dict(), required=True)
+    versions = fields.List(fields.Dict(), required=True)
+
+
+class RoutingTableInstalled(_Response):
+    version = fields.Integer(required=True)
+    rules = fields.Integer(required=True)
+    loaded_by = fields.String(required=True)
+
+
+class ImportStarted(_Response):
+    batch_id = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"description": "running"})
+    upload = fields.Nested(Upload, required=True)
+
+
+class ImportProgress(_Response):
+    stage = fields.String(required=True)
+    rows_done = fields.Integer(required=True)
+    rows_total = fields.Integer(allow_none=True)
+
+
+class ImportStatus(ImportReport):
+    source = _text()
+    filename = _text()
+    status = fields.String(
+        required=True, metadata={"description": "running completed duplicate failed"}
+    )
+    progress = fields.Nested(ImportProgress, allow_none=True)
+    summary = fields.Dict(allow_none=True)
+    problems_total = fields.Integer(required=True)
+    error = fields.Nested(Message, allow_none=True)
+
+
+# --- people's sessions and user administration --------------------------------------------------
+
+PASSWORD = validate.Length(max=1024)
+
+
+class SignIn(_Request):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    password = fields.String(required=True, validate=PASSWORD)
+    totp = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=16),
+        metadata={"description": "the 6-digit code, when TOTP is on (else 401 totp_required)"},
+    )
+
+
+class SessionUser(Me):
+    name = fields.String(required=True)
+    totp_enabled = fields.Boolean(required=True)
+
+
+class Session(_Response):
+    """A person's session in the browser (the cookie itself is HttpOnly, never in a body)."""
+
+    user = fields.Nested(SessionUser, required=True)
+    csrf_token = fields.String(
+        required=True, metadata={"description": "send as X-CSRF-Token with POST/PATCH/PUT/DELETE"}
+    )
+    must_change_password = fields.Boolean(required=True)
+    totp_setup_required = fields.Boolean(required=True)
+    idle_timeout_seconds = fields.Integer(required=True)
+    expires_at = fields.DateTime(required=True)
+
+
+class ChangePassword(_Request):
+    current_password = fields.String(required=True, validate=PASSWORD)
+    new_password = fields.String(required=True, validate=PASSWORD)
+
+
+class TotpBegin(_Request):
+    """No fields: ``{}`` or no body."""
+
+
+class TotpCode(_Request):
+    code = fields.String(required=True, validate=validate.Length(max=16))
+
+
+class TotpEnrolment(_Response):
+    secret = fields.String(required=True, metadata={"description": "base32, shown once"})
+    otpauth_uri = fields.String(required=True, metadata={"example": "otpauth://totp/..."})
+
+
+class UserQuery(_Request):
+    role = fields.String(validate=validate.OneOf(events.USER_ROLES))
+    active = fields.Boolean()
+
+
+class _UserFields(_Request):
+    name = fields.String(validate=validate.Length(max=200), allow_none=True)
+    role = fields.String(validate=validate.OneOf(events.USER_ROLES))
+    kecamatan_codes = fields.List(fields.String(validate=validate.Length(max=20)))
+    desa_codes = fields.List(fields.String(validate=validate.Length(max=20)))
+    opd_code = fields.String(validate=validate.Length(max=50), allow_none=True)
+    email = fields.String(validate=validate.Length(max=200), allow_none=True)
+    phone = fields.String(validate=validate.Length(max=50), allow_none=True)
+
+
+class NewUser(_UserFields):
+    username = fields.String(required=True, validate=validate.Length(max=64))
+    role = fields.String(required=True, validate=validate.OneOf(events.USER_ROLES))
+
+
+class UserChanges(_UserFields):
+    active = fields.Boolean(metadata={"description": "false: no more access (sessions, tokens)"})
+
+
+class UserRow(_Response):
+    username = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    kecamatan_codes = fields.List(fields.String(), required=True)
+    desa_codes = fields.List(fields.String(), required=True)
+    opd_code = _text(required=True)
+    email = _text(required=True)
+    phone = _text(required=True)
+    active = fields.Boolean(required=True)
+    totp_enabled = fields.Boolean(required=True)
+    must_change_password = fields.Boolean(required=True)
+    locked_until = fields.DateTime(
+        allow_none=True, required=True, metadata={"description": "sign-in locked until then"}
+    )
+
+
+class UserList(_Response):
+    users = fields.List(fields.Nested(UserRow), required=True)
+
+
+class UserCreated(_Response):
+    user = fields.Nested(UserRow, required=True)
+    temporary_password = fields.String(
+        required=True, metadata={"description": "shown once; changed at the first sign-in"}
+    )
+
+
+class TemporaryPassword(_Response):
+    temporary_password = fields.String(required=True)
+
+
+class TokenRequest(_Request):
+    days = fields.Integer(validate=validate.Range(1, 730), allow_none=True)
+    label = fields.String(validate=validate.Length(max=200), allow_none=True)
+
+
+class TokenRow(_Response):
+    id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    label = _text()
+    state = fields.String(required=True, validate=validate.OneOf(["live", "expired", "revoked"]))
+    revoked = fields.Boolean(required=True)
+    created_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(required=True)
+    revoked_at = fields.DateTime(allow_none=True)
+    last_used_at = fields.DateTime(allow_none=True)
+
+
+class TokenList(_Response):
+    tokens = fields.List(fields.Nested(TokenRow), required=True)
+
+
+class IssuedToken(_Response):
+    id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    token = fields.String(required=True, metadata={"description": "sipmas_..., shown once"})
+    label = _text()
+    expires_at = fields.DateTime(required=True)
+
+
+class Revoked(_Response):
+    revoked = fields.Integer(required=True, metadata={"description": "how many were revoked"})
+
+
+# --- end of people's sessions and user administration -------------------------------------------

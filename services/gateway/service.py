@@ -15,8 +15,14 @@ from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Response
 
 from services.gateway import docs, forms, openapi, schemas
-from services.gateway.domain import policy, reports
+from services.gateway.domain import filters, policy, reports
 from services.gateway.domain.errors import ApiError, invalid, not_found, unwrap
+from services.gateway.endpoints import agencies as agency_endpoints
+from services.gateway.endpoints import field as field_endpoints
+from services.gateway.endpoints import households as household_endpoints
+from services.gateway.endpoints import reference as reference_endpoints
+from services.gateway.endpoints import sessions as session_endpoints
+from services.gateway.endpoints import users as user_endpoints
 from services.gateway.http import Call, endpoint, load
 from services.gateway.models import Base
 from services.gateway.use_cases import uploads
@@ -27,7 +33,16 @@ from sipmas.observability import Observe
 API = "/api/v1"
 
 
-class GatewayService:
+# The endpoint mixins by their modules: a class with entrypoints in this module's namespace would
+# be taken by ``nameko run services.gateway.service`` for a service of its own.
+class GatewayService(
+    reference_endpoints.ReferenceEndpoints,
+    household_endpoints.HouseholdEndpoints,
+    field_endpoints.FieldEndpoints,
+    agency_endpoints.AgencyEndpoints,
+    session_endpoints.SessionEndpoints,
+    user_endpoints.UserEndpoints,
+):
     name = "gateway"
     observe = Observe()  # health, JSON logs with the correlation id, metrics
     db = db.Database(Base)
@@ -138,7 +153,9 @@ class GatewayService:
         content_type = uploads.import_type(upload.stream)
         stored = uploads.store(upload.stream)
         path = uploads.named(stored, upload.filename, content_type)
-        answer = unwrap(self.registry.start_import(source, str(path), call.user.username))
+        answer = unwrap(
+            self.registry.begin_import(source, str(path), call.user.username, path.name)
+        )
         call.audit(subject=f"import {source} batch {answer['batch_id']} file {stored.sha256[:12]}")
         upload_view = {
             "filename": path.name,
@@ -146,25 +163,43 @@ class GatewayService:
             "size": stored.size,
             "content_type": content_type,
         }
-        return 201, {**answer, "upload": upload_view}
+        return 202, {**answer, "upload": upload_view}  # running: GET /imports/<id> follows it
 
     @endpoint("GET", f"{API}/imports/<int:batch_id>", "imports.get")
     def import_report(self, call: Call, batch_id: int) -> dict[str, Any]:
-        answer = unwrap(self.registry.import_report(batch_id))
+        page = call.query(schemas.ImportPageQuery())
+        answer = unwrap(
+            self.registry.import_status(batch_id, page["problems_offset"], page["problems_limit"])
+        )
         call.audit(subject=f"import report batch {batch_id}")
         return answer
+
+    @endpoint("GET", f"{API}/imports/<int:batch_id>/report.csv", "imports.report_csv")
+    def import_report_csv(self, call: Call, batch_id: int) -> Response:
+        answer = unwrap(self.registry.import_report(batch_id))
+        call.audit(subject=f"import report batch {batch_id} (csv)")
+        return Response(
+            reports.problems_csv(answer["problems"]),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="laporan-impor-{batch_id}.csv"'},
+        )
 
     # -- verification ----------------------------------------------------------------------
 
     @endpoint("GET", f"{API}/tasks", "tasks.list")
     def list_tasks(self, call: Call) -> dict[str, Any]:
-        states = call.query(schemas.TaskQuery()).get("state") or None
+        query = call.query(schemas.TaskQuery())
+        states = query.get("state") or None
         user = call.user
         if user.role == policy.VERIFIER:
             answer = self.verification.my_tasks(user.username, states)
         else:
             answer = self.verification.area_tasks(policy.area(user), states)
-        tasks = [t for t in unwrap(answer)["tasks"] if policy.task_visible(user, t)]
+        tasks = [
+            t
+            for t in unwrap(answer)["tasks"]
+            if policy.task_visible(user, t) and filters.task_matches(t, query)
+        ]
         call.audit([t["household"]["household_id"] for t in tasks], subject="tasks")
         return {"tasks": tasks}
 
@@ -214,7 +249,11 @@ class GatewayService:
         opd_code = policy.agency(user, query.get("opd_code"))
         view = "opd" if user.role == policy.OPD else "staff"
         answer = self.referral.agency_referrals(
-            opd_code, query["overdue"], view=view, scope=policy.referral_area(user)
+            opd_code,
+            query["overdue"],
+            view=view,
+            scope=policy.referral_area(user),
+            tab=query.get("state"),
         )
         referrals = unwrap(answer)["referrals"]
         if view == "opd":

@@ -27,6 +27,8 @@ class SearchCriteria(Schema):
     status = fields.String(validate=validate.OneOf(LIFECYCLE_STATUSES))
     pmks = fields.String()
     desil = fields.Integer(validate=validate.Range(1, 10))
+    rt = fields.String(validate=validate.Regexp(r"^[0-9]{1,3}$"))
+    rw = fields.String(validate=validate.Regexp(r"^[0-9]{1,3}$"))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 100))
 
 

@@ -26,6 +26,7 @@ from services.verification.domain.questionnaire import sample_answers
 from sipmas_cli import synthetic
 from sipmas_cli.demo import imports
 from tests.e2e.conftest import WholeSystem
+from tests.gateway import support_http
 from tests.gateway.support_http import PHOTO_KINDS, Client, visit_form, wait_until
 from tests.support.services import ROOT
 
@@ -151,12 +152,13 @@ def cast(system: WholeSystem, kecamatan: set[str]) -> Story:
 def upload(story: Story, export: Path) -> dict:
     """The supervisor uploads the export; the answer says what was imported, the list has it."""
     with open(export, "rb") as file:
-        imported = story.supervisor.ok(
+        response = story.supervisor.request(
             "POST",
             "/api/v1/imports",
             data={"source": "p3ke"},
             files={"file": ("P3KE Kutim.csv", file, "text/csv")},
         )
+    imported = support_http.imported(story.supervisor, response)  # 202, then followed
     assert imported["imported"] > 0 and imported["rejected"] == 0, imported
     listed = story.supervisor.ok("GET", "/api/v1/imports")["imports"]
     assert imported["batch_id"] in {b["id"] for b in listed}

@@ -469,3 +469,18 @@ def verified_household(people: People, desa: str = DESA_A) -> dict[str, Any]:
         "POST", f"/api/v1/tasks/{task['task_id']}/approve", json={"flags_reviewed": True}
     )
     return task
+
+
+def imported(client: Client, response) -> dict[str, Any]:
+    """An upload accepted (202) followed until its import has finished: the upload, the
+    final status and its summary's counts in one dict."""
+    assert response.status_code == 202, response.text
+    started = response.json()
+    assert started["status"] == "running"
+
+    def finished() -> dict[str, Any] | None:
+        found = client.ok("GET", f"/api/v1/imports/{started['batch_id']}")
+        return None if found["status"] == "running" else found
+
+    final = wait_until(finished)
+    return {**started, **final, **(final.get("summary") or {})}

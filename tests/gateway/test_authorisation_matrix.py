@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from services.gateway.domain import policy
 from sipmas import db
 from sipmas_cli import synthetic
+from tests.gateway.matrix_probes_users import USER_DENIED_PATHS, USER_PROBES
 from tests.gateway.support_http import (
     DESA_A,
     DESA_B,
@@ -65,6 +66,11 @@ class World:
     other_referral: int  # A's referral to another agency
     other_agency: str
     tmp: Any
+    a_returned: dict  # in area A: a visit returned to the verifier (on their desk, with photos)
+    a_photo: str  # a photo of A's verified household
+    b_photo: str  # a photo of B's verified household
+    e_referral: int  # A's Perkim referral completed with evidence (another household's)
+    e_other: int  # that household's referral to another agency, completed with evidence
 
 
 def _referral(household_id: int, agency: str | None = None, other: bool = False) -> tuple:
@@ -92,6 +98,13 @@ def world(people: People, tmp_path_factory) -> World:
     a_verified = verified_household(people, DESA_A)["household"]["household_id"]
     b_verified = verified_household(people, DESA_B)["household"]["household_id"]
     other_referral, other_agency = _referral(a_verified, other=True)
+    a_returned = submitted_task(people, DESA_A)
+    admin.ok("POST", f"/api/v1/tasks/{a_returned['task_id']}/return", json={"note": "ulang"})
+    e_verified = verified_household(people, DESA_A)["household"]["household_id"]
+    e_referral, e_other = _referral(e_verified)[0], _referral(e_verified, other=True)[0]
+    b_referral = _referral(b_verified)[0]
+    for referral_id in (e_referral, e_other, b_referral):
+        _complete(admin, referral_id)
     return World(
         people=people,
         a_household=a_household,
@@ -101,11 +114,24 @@ def world(people: People, tmp_path_factory) -> World:
         a_verified=a_verified,
         b_verified=b_verified,
         a_referral=_referral(a_verified)[0],
-        b_referral=_referral(b_verified)[0],
+        b_referral=b_referral,
         other_referral=other_referral,
         other_agency=other_agency,
         tmp=tmp_path_factory.mktemp("matrix"),
+        a_returned=a_returned,
+        a_photo=_photo_of(a_verified),
+        b_photo=_photo_of(b_verified),
+        e_referral=e_referral,
+        e_other=e_other,
     )
+
+
+def _photo_of(household_id: int) -> str:
+    with db.engine("verification").connect() as conn:
+        return conn.execute(
+            sa.text("SELECT sha256 FROM photos WHERE household_id = :h ORDER BY sha256 LIMIT 1"),
+            {"h": household_id},
+        ).scalar_one()
 
 
 # --- one probe per endpoint: what "inside" and "outside" mean for it ----------------------------
@@ -174,7 +200,7 @@ def imports_create(w: World, role: str, where: str) -> Probe:
         "POST",
         "/api/v1/imports",
         {"data": {"source": "p3ke"}, "files": {"file": (path.name, path.read_bytes())}},
-        status=201,
+        status=202,
         check=lambda a: a["batch_id"] > 0 and a["upload"]["filename"] == path.name,
     )
 
@@ -302,6 +328,200 @@ def reports_households(w: World, role: str, where: str) -> Probe:
     return Probe("GET", "/api/v1/reports/households", {"params": {"group_by": "desa"}}, check=check)
 
 
+def _everyone(path: str, key: str):
+    return lambda w, role, where: Probe("GET", path, check=lambda a: bool(a[key]))
+
+
+def households_photo(w: World, role: str, where: str) -> Probe:
+    if where == "outside":
+        return Probe(
+            "GET",
+            f"/api/v1/households/{w.b_verified}/photos/{w.b_photo}",
+            status=404,
+            missing=f"/api/v1/households/{MISSING}/photos/{w.b_photo}",
+        )
+    if role == "verifier":  # the households on their desk only: a returned visit's
+        household = w.a_returned["household"]["household_id"]
+        sha = _photo_of(household)
+        return Probe("GET", f"/api/v1/households/{household}/photos/{sha}")
+    return Probe("GET", f"/api/v1/households/{w.a_verified}/photos/{w.a_photo}")
+
+
+def households_story(w: World, role: str, where: str) -> Probe:
+    if where == "outside":
+        return Probe(
+            "GET",
+            f"/api/v1/households/{w.b_household}/story",
+            status=404,
+            missing=f"/api/v1/households/{MISSING}/story",
+        )
+    household = w.a_returned["household"]["household_id"] if role == "verifier" else w.a_verified
+    kinds = {"visit"} if role == "verifier" else {"visit", "decision", "referral"}
+    return Probe(
+        "GET",
+        f"/api/v1/households/{household}/story",
+        check=lambda a: kinds <= {e["kind"] for e in a["entries"]},
+    )
+
+
+def conflicts_list(w: World, role: str, where: str) -> Probe:
+    return Probe(
+        "GET",
+        "/api/v1/conflicts",
+        check=lambda a: (
+            where != "outside" or all(c["household_id"] != w.b_household for c in a["conflicts"])
+        ),
+    )
+
+
+def conflicts_resolve(w: World, role: str, where: str) -> Probe:
+    household = w.b_household if where == "outside" else w.a_household
+    conflict = _conflict(household)
+    return Probe(
+        "POST",
+        f"/api/v1/conflicts/{conflict}/resolve",
+        {"json": {"value": "SITI AMINAH"}},
+        status=404 if where == "outside" else 200,
+        check=None if where == "outside" else lambda a: a["conflict_id"] == conflict,
+        missing=f"/api/v1/conflicts/{MISSING}/resolve",
+    )
+
+
+def _conflict(household_id: int) -> int:
+    """A conflict of the household's head's name, as an import that disagreed would leave."""
+    with db.engine("registry").begin() as conn:
+        return conn.execute(
+            sa.text(
+                "INSERT INTO conflicts (household_id, nik, field, kept_value, other_value) "
+                "SELECT household_id, nik, 'nama', nama, 'SITI AMINAH' FROM people "
+                "WHERE household_id = :h LIMIT 1 RETURNING id"
+            ),
+            {"h": household_id},
+        ).scalar_one()
+
+
+def tasks_get(w: World, role: str, where: str) -> Probe:
+    if where == "outside":
+        return Probe(
+            "GET", f"/api/v1/tasks/{w.b_task}", status=404, missing=f"/api/v1/tasks/{MISSING}"
+        )
+    task = w.a_returned["task_id"]
+    return Probe(
+        "GET",
+        f"/api/v1/tasks/{task}",
+        check=lambda a: a["task_id"] == task and len(a["visits"][0]["photos"]) == 5,
+    )
+
+
+def _placing(action: str):
+    def probe(w: World, role: str, where: str) -> Probe:
+        if where == "outside":
+            return Probe(
+                "POST",
+                f"/api/v1/tasks/{w.b_task}/{action}",
+                {"json": {"verifier": w.people.username("verifier")}},
+                status=404,
+                missing=f"/api/v1/tasks/{MISSING}/{action}",
+            )
+        if action == "assign":
+            task = task_of(w.people["verifier"], register(w.people["admin"], DESA_A))
+        else:
+            task = submitted_task(w.people, DESA_A)
+        other = w.people.username("verifier" if action == "assign" else "verifier_b")
+        return Probe(
+            "POST",
+            f"/api/v1/tasks/{task['task_id']}/{action}",
+            {"json": {"verifier": other}},
+            check=lambda a: a["task_id"] == task["task_id"],
+        )
+
+    return probe
+
+
+def verifiers_list(w: World, role: str, where: str) -> Probe:
+    def check(a: dict) -> bool:
+        shown = {v["username"] for v in a["verifiers"]}
+        if where == "outside":
+            return w.people.username("verifier_b") not in shown
+        return w.people.username("verifier") in shown
+
+    return Probe("GET", "/api/v1/verifiers", check=check)
+
+
+def reports_tasks(w: World, role: str, where: str) -> Probe:
+    def check(a: dict) -> bool:
+        shown = {r["key"] for r in a["rows"]}
+        return "64.08.01" not in shown if where == "outside" else "64.08.04" in shown
+
+    return Probe("GET", "/api/v1/reports/tasks", check=check)
+
+
+def reports_verification(w: World, role: str, where: str) -> Probe:
+    def check(a: dict) -> bool:
+        shown = {r["kecamatan_code"] for r in a["rows"]}
+        return "64.08.01" not in shown if where == "outside" else "64.08.04" in shown
+
+    return Probe("GET", "/api/v1/reports/verification", check=check)
+
+
+def reports_referrals(w: World, role: str, where: str) -> Probe:
+    return Probe("GET", "/api/v1/reports/referrals", check=lambda a: "rows" in a)
+
+
+def referrals_get(w: World, role: str, where: str) -> Probe:
+    outside = w.other_referral if role == "opd" else w.b_referral
+    referral = outside if where == "outside" else w.a_referral
+    return Probe(
+        "GET",
+        f"/api/v1/referrals/{referral}",
+        status=404 if where == "outside" else 200,
+        check=None if where == "outside" else lambda a: a["referral_id"] == referral,
+        missing=f"/api/v1/referrals/{MISSING}",
+    )
+
+
+def referrals_evidence(w: World, role: str, where: str) -> Probe:
+    outside = w.e_other if role == "opd" else w.b_referral
+    referral = outside if where == "outside" else w.e_referral
+    evidence = _evidence_of(referral)
+    return Probe(
+        "GET",
+        f"/api/v1/referrals/{referral}/evidence/{evidence}",
+        status=404 if where == "outside" else 200,
+        missing=f"/api/v1/referrals/{MISSING}/evidence/{evidence}",
+    )
+
+
+def _evidence_of(referral_id: int) -> str:
+    with db.engine("referral").connect() as conn:
+        return conn.execute(
+            sa.text("SELECT evidence_ref FROM referrals WHERE id = :r"), {"r": referral_id}
+        ).scalar_one()
+
+
+def _complete(admin: Any, referral_id: int) -> None:
+    """Its agency's work done, with a PDF (answered by Dinsos's admin on its behalf)."""
+    for status in ("accepted", "in_progress"):
+        admin.ok("POST", f"/api/v1/referrals/{referral_id}/status", json={"status": status})
+    admin.ok(
+        "POST",
+        f"/api/v1/referrals/{referral_id}/status",
+        data={"status": "completed"},
+        files={"evidence": ("bukti.pdf", b"%PDF-1.4 berita acara serah terima " + bytes(8))},
+    )
+
+
+def routing_propose(w: World, role: str, where: str) -> Probe:
+    table = w.people["admin"].ok("GET", "/api/v1/routing-table")
+    return Probe(
+        "POST",
+        "/api/v1/routing-table",
+        {"json": {"csv": table["csv"], "note": "the same rules again"}},
+        status=201,
+        check=lambda a: a["version"] > table["version"],
+    )
+
+
 PROBES: dict[str, Callable[[World, str, str], Probe]] = {
     "me": me,
     "households.search": households_search,
@@ -323,7 +543,32 @@ PROBES: dict[str, Callable[[World, str, str], Probe]] = {
     "referrals.status": referrals_status,
     "notifications.deliveries": notifications_deliveries,
     "reports.households": reports_households,
+    "reference.areas": _everyone("/api/v1/reference/areas", "kecamatan"),
+    "reference.opd": _everyone("/api/v1/reference/opd", "opd"),
+    "reference.pmks": _everyone("/api/v1/reference/pmks", "pmks"),
+    "questionnaire": _everyone("/api/v1/questionnaire", "fields"),
+    "households.story": households_story,
+    "households.photo": households_photo,
+    "conflicts.list": conflicts_list,
+    "conflicts.resolve": conflicts_resolve,
+    "imports.report_csv": lambda w, role, where: Probe("GET", "/api/v1/imports/1/report.csv"),
+    "tasks.get": tasks_get,
+    "tasks.assign": _placing("assign"),
+    "tasks.second_verifier": _placing("second-verifier"),
+    "verifiers.list": verifiers_list,
+    "reports.tasks": reports_tasks,
+    "reports.verification": reports_verification,
+    "reports.referrals": reports_referrals,
+    "referrals.get": referrals_get,
+    "referrals.evidence": referrals_evidence,
+    "routing.get": lambda w, role, where: Probe(
+        "GET", "/api/v1/routing-table", check=lambda a: a["rules"] and a["versions"]
+    ),
+    "routing.propose": routing_propose,
 }
+
+
+PROBES.update(USER_PROBES)  # user administration: tests/gateway/matrix_probes_users.py
 
 
 def cases() -> list[tuple[str, str, str]]:
@@ -390,7 +635,26 @@ DENIED_PATHS = {
     "referrals.status": ("POST", "/api/v1/referrals/{a_referral}/status"),
     "notifications.deliveries": ("GET", "/api/v1/notifications/deliveries"),
     "reports.households": ("GET", "/api/v1/reports/households"),
+    "households.story": ("GET", "/api/v1/households/{a_household}/story"),
+    "households.photo": ("GET", "/api/v1/households/{a_verified}/photos/{a_photo}"),
+    "conflicts.list": ("GET", "/api/v1/conflicts"),
+    "conflicts.resolve": ("POST", "/api/v1/conflicts/1/resolve"),
+    "imports.report_csv": ("GET", "/api/v1/imports/1/report.csv"),
+    "tasks.get": ("GET", "/api/v1/tasks/{a_task}"),
+    "tasks.assign": ("POST", "/api/v1/tasks/{a_task}/assign"),
+    "tasks.second_verifier": ("POST", "/api/v1/tasks/{a_task}/second-verifier"),
+    "verifiers.list": ("GET", "/api/v1/verifiers"),
+    "reports.tasks": ("GET", "/api/v1/reports/tasks"),
+    "reports.verification": ("GET", "/api/v1/reports/verification"),
+    "reports.referrals": ("GET", "/api/v1/reports/referrals"),
+    "referrals.get": ("GET", "/api/v1/referrals/{a_referral}"),
+    "referrals.evidence": ("GET", "/api/v1/referrals/{e_referral}/evidence/{a_photo}"),
+    "routing.get": ("GET", "/api/v1/routing-table"),
+    "routing.propose": ("POST", "/api/v1/routing-table"),
 }
+
+
+DENIED_PATHS.update(USER_DENIED_PATHS)
 
 
 def _denied_probe(w: World, endpoint: str) -> Probe:

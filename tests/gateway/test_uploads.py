@@ -19,6 +19,7 @@ from tests.gateway.support_http import (
     JPEG,
     PNG,
     People,
+    imported,
     register,
     task_of,
     verified_household,
@@ -74,8 +75,8 @@ def test_an_xlsx_imports_whatever_its_name(people: People, tmp_path: Path):
         data={"source": "p3ke"},
         files={"file": ("export-from-bappeda.bin", path.read_bytes(), "application/octet-stream")},
     )
-    assert response.status_code == 201, response.text
-    answer = response.json()
+    answer = imported(people["admin"], response)
+    assert answer["status"] == "completed"
     assert answer["upload"]["content_type"].endswith("spreadsheetml.sheet")
     assert answer["upload"]["filename"] == "export-from-bappeda.bin.xlsx"
     assert answer["imported"] > 0 and answer["rejected"] == 0
@@ -135,8 +136,7 @@ def test_a_csv_with_broken_rows_is_imported_with_a_report_naming_the_rows(
         data={"source": "p3ke"},
         files={"file": ("P3KE Kutim (errors).csv", text, "text/csv")},
     )
-    assert response.status_code == 201, response.text
-    answer = response.json()
+    answer = imported(people["admin"], response)
     injected_rows = {e.row for e in manifest.errors}
     assert answer["rejected"] >= len(injected_rows) + 1
     assert answer["imported"] > 0  # the valid rows are not lost with the bad ones

@@ -70,6 +70,38 @@ ENDPOINTS: dict[str, Rule] = {
     "reports.households": _rule(
         {ADMIN, SUPERVISOR, OPERATOR, VERIFIER, VIEWER}, person_data=False, scope="list"
     ),
+    # --- people's sessions and user administration (admin only; every call audited) ---------
+    "users.list": _rule({ADMIN}, scope="none"),
+    "users.create": _rule({ADMIN}, scope="none"),
+    "users.update": _rule({ADMIN}, scope="none"),
+    "users.password": _rule({ADMIN}, scope="none"),
+    "users.tokens": _rule({ADMIN}, scope="none"),
+    "users.token_create": _rule({ADMIN}, scope="none"),
+    "tokens.revoke": _rule({ADMIN}, scope="none"),
+    "users.sync_revoke": _rule({ADMIN}, scope="none"),
+    # --- end of people's sessions and user administration -----------------------------------
+    # --- the web application's pages ---------------------------------------------------------
+    "reference.areas": _rule(set(ALL_ROLES), person_data=False, scope="none"),
+    "reference.opd": _rule(set(ALL_ROLES), person_data=False, scope="none"),
+    "reference.pmks": _rule(set(ALL_ROLES), person_data=False, scope="none"),
+    "questionnaire": _rule(set(ALL_ROLES), person_data=False, scope="none"),
+    "households.story": _rule({ADMIN, SUPERVISOR, OPERATOR, VERIFIER}),
+    "households.photo": _rule({ADMIN, SUPERVISOR, OPERATOR, VERIFIER}),
+    "conflicts.list": _rule({ADMIN, SUPERVISOR}, scope="list"),
+    "conflicts.resolve": _rule({ADMIN, SUPERVISOR}),
+    "imports.report_csv": _rule({ADMIN, SUPERVISOR}, scope="none"),
+    "tasks.get": _rule({ADMIN, SUPERVISOR, VERIFIER}),
+    "tasks.assign": _rule({ADMIN, SUPERVISOR}),
+    "tasks.second_verifier": _rule({ADMIN, SUPERVISOR}),
+    "verifiers.list": _rule({ADMIN, SUPERVISOR}, person_data=False, scope="list"),
+    "reports.tasks": _rule({ADMIN, SUPERVISOR}, person_data=False, scope="list"),
+    "reports.verification": _rule({ADMIN, SUPERVISOR, VIEWER}, person_data=False, scope="list"),
+    "reports.referrals": _rule({ADMIN, SUPERVISOR, VIEWER}, person_data=False, scope="list"),
+    "referrals.get": _rule({ADMIN, SUPERVISOR, OPD}),
+    "referrals.evidence": _rule({ADMIN, SUPERVISOR, OPD}),
+    "routing.get": _rule({ADMIN, SUPERVISOR}, person_data=False, scope="none"),
+    "routing.propose": _rule({ADMIN}, person_data=False, scope="none"),
+    # --- end of the web application's pages -------------------------------------------------
 }
 PUBLIC = frozenset({"health", "openapi", "docs"})
 
@@ -160,7 +192,7 @@ def delivery_log_target(
 
 OPD_REFERRAL_FIELDS = frozenset(
     field.data_key or name for name, field in events.OpdReferral().fields.items()
-) | {"overdue"}
+) | {"overdue", "history"}
 
 
 def opd_referral(referral: Mapping[str, Any]) -> dict[str, Any]:
@@ -198,3 +230,25 @@ def masked(value: Any, key: str | None = None) -> Any:
             return nik.mask(value.strip())
         return mask_text(value)  # a message under a NIK key stays readable
     return value
+
+
+# --- people's sessions and user administration --------------------------------------------------
+# The session endpoints take no bearer token: signing in takes a password, the others the
+# session cookie of the person themselves (``http.session_call``: per-user rate limit, CSRF).
+# They concern only the caller's own account, are open to every role and answer while a
+# password change or TOTP setup is pending; what they change is audited by the use case.
+SIGN_IN = frozenset({"session.create"})
+SIGN_OUT = frozenset({"session.delete"})
+SESSION = frozenset(
+    {
+        "session.create",
+        "session.get",
+        "session.delete",
+        "session.password",
+        "session.totp_begin",
+        "session.totp_confirm",
+        "session.totp_disable",
+    }
+)
+PUBLIC = PUBLIC | SESSION
+# --- end of people's sessions and user administration -------------------------------------------

@@ -57,3 +57,17 @@ def _cell(value: Any) -> str:
 
 def iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+PROBLEM_COLUMNS = ("baris", "kolom", "kode", "tingkat", "nilai", "alasan", "reason")
+
+
+def problems_csv(problems: list[dict[str, Any]]) -> str:
+    """An import's row report as a spreadsheet opens it (``;``, UTF-8 with BOM, NIKs masked):
+    each problem with its row, column, code, severity, value and reason in both languages."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(PROBLEM_COLUMNS)
+    for problem in problems:
+        writer.writerow([_cell(problem.get(column)) for column in PROBLEM_COLUMNS])
+    return "\ufeff" + policy.mask_text(out.getvalue())

@@ -28,6 +28,8 @@ class Principal:
     desa_codes: tuple[str, ...] = ()
     opd_code: str | None = None
     token_id: int | None = None
+    via: str = "token"  # how the request was authenticated: token | session (a browser)
+    session_id: int | None = None  # the browser session's id when via == "session"
 
     def area_scope(self) -> dict | None:
         """{"kecamatan_codes": [...], "desa_codes": [...]} or None = the whole district

@@ -11,6 +11,9 @@
   deactivating a user revokes all of theirs.
 - Every change of a user is announced as ``user_registered`` through the outbox, in the same
   transaction, so verification keeps its staff and notifications its contacts from the users.
+- Passwords (people in a browser, ``use_cases/sessions.py``): an admin sets a temporary one
+  (:func:`set_temporary_password`, shown once, to be changed at the first sign-in), which also
+  ends the user's sessions; deactivating a user ends their sessions with their tokens.
 """
 
 from __future__ import annotations
@@ -26,13 +29,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from services.gateway import credentials
+from services.gateway.domain import passwords
 from services.gateway.domain.users import (
     EDITABLE,
     Principal,
     clean_user,
     text_of,
 )
-from services.gateway.models import Token, User
+from services.gateway.models import SigninThrottle, Token, User, WebSession
 from sipmas import events, outbox, settings
 from sipmas.refusals import Invalid, NotFound
 
@@ -59,7 +64,9 @@ class Unauthenticated(Exception):
         self.reason = reason
 
 
-def principal_of(user: User, token_id: int | None = None) -> Principal:
+def principal_of(
+    user: User, token_id: int | None = None, session_id: int | None = None
+) -> Principal:
     return Principal(
         username=user.username,
         role=user.role,
@@ -67,6 +74,8 @@ def principal_of(user: User, token_id: int | None = None) -> Principal:
         desa_codes=tuple(user.desa_codes or ()),
         opd_code=user.opd_code,
         token_id=token_id,
+        via="session" if session_id is not None else "token",
+        session_id=session_id,
     )
 
 
@@ -111,8 +120,9 @@ def authenticate(session: Session, token: str) -> Principal:
 # --- users --------------------------------------------------------------------------------------
 
 
-def user_view(user: User) -> dict[str, Any]:
-    """A user as the CLI and the API show it (never a token)."""
+def user_view(user: User, locked_until: datetime | None = None) -> dict[str, Any]:
+    """A user as the CLI and the API show it (never a token, a password hash or a secret);
+    ``locked_until``: while sign-in is locked after failures (``signin_throttle``)."""
     return {
         "username": user.username,
         "name": user.name,
@@ -123,6 +133,10 @@ def user_view(user: User) -> dict[str, Any]:
         "email": user.email,
         "phone": user.phone,
         "active": user.active,
+        "totp_enabled": user.totp_secret is not None,
+        "must_change_password": bool(user.must_change_password),
+        "has_password": user.password_hash is not None,
+        "locked_until": locked_until.isoformat() if locked_until else None,
         "created_at": user.created_at.isoformat() if user.created_at else None,
         "created_by": user.created_by,
         "updated_at": user.updated_at.isoformat() if user.updated_at else None,
@@ -174,8 +188,19 @@ def _user(session: Session, username: str, lock: bool = False) -> User:
     return user
 
 
+def _locks(session: Session, usernames: list[str] | None = None) -> dict[str, datetime]:
+    """Usernames whose sign-in is locked now → until when."""
+    query = sa.select(SigninThrottle.username, SigninThrottle.locked_until).where(
+        SigninThrottle.locked_until > sa.func.now()
+    )
+    if usernames is not None:
+        query = query.where(SigninThrottle.username.in_(usernames))
+    return {username: until for username, until in session.execute(query)}
+
+
 def get_user(session: Session, username: str) -> dict[str, Any]:
-    return user_view(_user(session, username))
+    user = _user(session, username)
+    return user_view(user, _locks(session, [user.username]).get(user.username))
 
 
 def list_users(
@@ -186,7 +211,8 @@ def list_users(
         query = query.where(User.role == role)
     if active is not None:
         query = query.where(User.active.is_(active))
-    return [user_view(user) for user in session.scalars(query)]
+    locks = _locks(session)
+    return [user_view(user, locks.get(user.username)) for user in session.scalars(query)]
 
 
 def update_user(
@@ -214,7 +240,7 @@ def update_user(
     user.updated_at, user.updated_by = now, actor
     session.flush()
     outbox.add(session, user_event(user))
-    return user_view(user)
+    return get_user(session, user.username)
 
 
 def _comparable(value: Any) -> Any:
@@ -280,6 +306,7 @@ def token_view(record: Token, now: datetime | None = None) -> dict[str, Any]:
         "username": record.username,
         "label": record.label,
         "state": state,
+        "revoked": record.revoked_at is not None,
         "created_at": record.created_at.isoformat(),
         "created_by": record.created_by,
         "expires_at": record.expires_at.isoformat(),
@@ -314,3 +341,64 @@ def _revoke_all(session: Session, username: str, actor: str, now: datetime) -> N
         .values(revoked_at=now, revoked_by=actor)
         .execution_options(synchronize_session=False)
     )
+    end_sessions(session, username, "deactivated")
+
+
+# --- passwords and sessions (people in a browser) ----------------------------------------------
+
+
+def end_sessions(session: Session, username: str, reason: str, keep: int | None = None) -> int:
+    """End every live browser session of ``username`` (but ``keep``); how many ended."""
+    query = (
+        sa.update(WebSession)
+        .where(WebSession.username == username, WebSession.revoked_at.is_(None))
+        .values(revoked_at=sa.func.now(), revoked_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    if keep is not None:
+        query = query.where(WebSession.id != keep)
+    return session.execute(query).rowcount or 0
+
+
+def set_password(
+    session: Session, username: str, password: str, actor: str, temporary: bool
+) -> None:
+    """Give ``username`` this password (checked against the policy; 422 naming ``password``);
+    ``temporary``: it must be changed at the first sign-in. Ends the user's sessions and clears
+    a lock on their sign-in."""
+    user = _user(session, username, lock=True)
+    problems = passwords.problems(password, user.username)
+    if problems:
+        raise Invalid({"password": problems})
+    if not user.active:
+        raise Invalid({"username": [f"{user.username} is inactive / tidak aktif"]})
+    user.password_hash = credentials.hash_password(password)
+    user.must_change_password = temporary
+    user.password_changed_at = _clock(session)
+    end_sessions(session, user.username, "password reset" if temporary else "password set")
+    session.execute(sa.delete(SigninThrottle).where(SigninThrottle.username == user.username))
+    session.flush()
+
+
+def set_temporary_password(session: Session, username: str, actor: str) -> str:
+    """A new temporary password for ``username`` (returned once: show it, keep it nowhere)."""
+    password = passwords.temporary()
+    set_password(session, username, password, actor, temporary=True)
+    return password
+
+
+def unlock(session: Session, username: str) -> dict[str, Any]:
+    """Forget the failed sign-ins of ``username`` and lift its lock."""
+    user = _user(session, username)
+    session.execute(sa.delete(SigninThrottle).where(SigninThrottle.username == user.username))
+    return get_user(session, user.username)
+
+
+def turn_off_totp(session: Session, username: str, actor: str) -> dict[str, Any]:
+    """An admin turns off a user's TOTP (a lost phone); the user enrols again."""
+    user = _user(session, username, lock=True)
+    user.totp_secret = user.totp_pending = None
+    user.totp_last_step = None
+    end_sessions(session, user.username, "totp reset")
+    session.flush()
+    return get_user(session, user.username)

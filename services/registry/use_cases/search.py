@@ -39,6 +39,10 @@ def search_query(
     if criteria.get("pmks"):
         member_where.append(":pmks = ANY(p.pmks)")
         params["pmks"] = criteria["pmks"]
+    for key in ("rt", "rw"):  # "003" is RT 3 as well
+        if criteria.get(key):
+            where.append(f"ltrim(h.{key}, '0') = ltrim(:{key}, '0')")
+            params[key] = criteria[key]
     for key in ("desa_code", "kecamatan_code", "status", "desil"):
         if criteria.get(key) is not None:
             where.append(f"h.{key} = :{key}")
@@ -51,6 +55,7 @@ def search_query(
     # index alone, not 80,000 household rows to find a desa's), then the page's rows
     sql = (
         "SELECT h.id, h.status, h.desa_code, h.kecamatan_code, h.desil, h.sources, "
+        "h.rt, h.rw, h.alamat, h.welfare_class, "
         "(SELECT count(*) FROM people m WHERE m.household_id = h.id) AS members, "
         "hp.nama AS head_name, hp.nik AS head_nik "
         "FROM households h LEFT JOIN people hp ON hp.nik = h.head_nik "
@@ -81,6 +86,10 @@ def search(
                     "sources",
                     "members",
                     "head_name",
+                    "rt",
+                    "rw",
+                    "alamat",
+                    "welfare_class",
                 )
             },
             "head_nik": nik.mask(str(r["head_nik"])) if r["head_nik"] else None,

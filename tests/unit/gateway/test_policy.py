@@ -30,26 +30,36 @@ def test_every_rule_names_known_roles_and_a_scope_kind():
         assert rule.scope in ("item", "list", "none")
 
 
+EVERYONE = {"me", "reference.areas", "reference.opd", "reference.pmks", "questionnaire"}
+
+
 @pytest.mark.parametrize(
     ("role", "may"),
     [
-        ("viewer", {"me", "reports.households"}),
-        ("opd", {"me", "referrals.list", "referrals.status", "notifications.deliveries"}),
+        ("viewer", {"reports.households", "reports.verification", "reports.referrals"}),
+        (
+            "opd",
+            {"referrals.list", "referrals.get", "referrals.evidence", "referrals.status"}
+            | {"notifications.deliveries"},
+        ),
         (
             "verifier",
-            {"me", "households.get", "households.timeline", "tasks.list", "tasks.visit"}
-            | {"reports.households"},
+            {"households.get", "households.timeline", "households.story", "households.photo"}
+            | {"tasks.list", "tasks.get", "tasks.visit", "reports.households"},
         ),
         (
             "operator",
-            {"me", "households.search", "households.register", "households.get"}
-            | {"households.update", "households.timeline", "notifications.deliveries"}
-            | {"reports.households"},
+            {"households.search", "households.register", "households.get"}
+            | {"households.update", "households.timeline", "households.story"}
+            | {"households.photo", "notifications.deliveries", "reports.households"},
         ),
     ],
 )
 def test_what_each_narrow_role_may_call(role, may):
-    assert {name for name in policy.ENDPOINTS if policy.allowed(name, role)} == may
+    """Beyond what every role may (``EVERYONE``, and a person's own session), only this."""
+    for_all = {name for name, rule in policy.ENDPOINTS.items() if rule.roles == policy.ALL_ROLES}
+    assert for_all >= EVERYONE
+    assert {name for name in policy.ENDPOINTS if policy.allowed(name, role)} == may | for_all
 
 
 def test_only_a_verifier_submits_visits_and_only_an_agency_or_admin_answers_referrals():
