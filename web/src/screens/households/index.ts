@@ -1,0 +1,3 @@
+export { Search } from './Search';
+export { HouseholdPage } from './HouseholdPage';
+export { Register } from './Register';

@@ -1,0 +1,3 @@
+export { Approvals } from './Approvals';
+export { ApprovalTask } from './ApprovalTask';
+export { TasksOverview } from './TasksOverview';

@@ -1,0 +1,30 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
+import { takeFocusRequest } from '../router';
+
+interface Props {
+  title: string;
+  /** Shown above the heading, e.g. a link back to the list. */
+  before?: ComponentChildren;
+  children?: ComponentChildren;
+}
+
+/** A screen: its <h1> names it, sets the window title and takes the focus after navigation. */
+export function Page({ title, before, children }: Props) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (takeFocusRequest()) heading.current?.focus();
+  }, []);
+  useEffect(() => {
+    document.title = `${title} — SIPMAS Kutai Timur`;
+  }, [title]);
+  return (
+    <div class="page">
+      {before}
+      <h1 tabIndex={-1} ref={heading}>
+        {title}
+      </h1>
+      {children}
+    </div>
+  );
+}
