@@ -14,7 +14,10 @@
   of an endpoint that touches a person's data is written to the audit log with its outcome, the
   denied ones too. A cookie request that changes something needs ``X-CSRF-Token`` (and, if
   given, an ``Origin`` of this site); while its user must change their password or set up TOTP,
-  only the session endpoints answer (``domain/sessions``).
+  only the session endpoints answer (``domain/sessions``). The field app's sync endpoints
+  (``policy.DEVICE``) take a bearer token or the device's credential ``sipmas_sync``
+  (``use_cases/sync_credentials``), never the browser session; a device request that changes
+  something needs ``X-Sipmas-Device`` (``domain/sync``).
 - **The browser application** (``static``): GET paths the API has no route for, outside
   ``/api/``, are the app's, answered from memory without a worker.
 - **Security headers** (``headers``) on every response.
@@ -52,10 +55,11 @@ from werkzeug.wrappers import Request, Response
 from services.gateway import headers as security
 from services.gateway.domain import errors, policy
 from services.gateway.domain import sessions as session_rules
+from services.gateway.domain import sync as sync_rules
 from services.gateway.domain.ratelimit import RateLimiter, per_minute
 from services.gateway.domain.users import Principal
 from services.gateway.static import Site
-from services.gateway.use_cases import audit, identity, sessions, uploads
+from services.gateway.use_cases import audit, identity, sessions, sync_credentials, uploads
 
 log = logging.getLogger("services.gateway.http")
 REQUEST_ID = "sipmas.request_id"
@@ -222,7 +226,7 @@ def caller_key(request: Request) -> str | None:
     token = bearer(request)
     if token:
         return "t:" + hashlib.sha256(token.encode()).hexdigest()
-    if request.cookies.get(session_rules.COOKIE):
+    if request.cookies.get(session_rules.COOKIE) or request.cookies.get(sync_credentials.COOKIE):
         return None
     return "a:" + (request.remote_addr or "?")
 
@@ -402,6 +406,41 @@ def check_session_request(request: Request, state: sessions.SessionState) -> Non
         raise session_rules.csrf_refused()
 
 
+def authenticate_device(service: Any, request: Request) -> Principal:
+    """Who calls a sync endpoint: a bearer token, else the device's sync credential (which a day
+    offline does not end, unlike the browser session); counted per user, and a request that
+    changes something must come from the field app itself."""
+    if bearer(request) is not None:
+        return authenticate(service, request)[0]
+    cookie = request.cookies.get(sync_credentials.COOKIE)
+    if not cookie:
+        raise sync_rules.device_signed_out()
+    refusal = None
+    with service.db.get_session() as session:  # commits the note of its use
+        try:
+            principal = sync_credentials.authenticate(session, cookie)
+        except sync_credentials.Unauthenticated as refused:
+            refusal = refused
+    if refusal is not None:
+        log.info("request %s: device refused (%s)", request.environ[REQUEST_ID], refusal.reason)
+        raise sync_rules.device_signed_out()
+    wait = limiter().take("u:" + principal.username)
+    if wait is not None:
+        raise errors.rate_limited(wait)
+    if request.method.upper() in session_rules.UNSAFE_METHODS:
+        origin = request.headers.get("Origin")
+        foreign = (
+            origin is not None
+            and origin.rstrip("/").lower() != security.site_origin(request).lower()
+        )
+        if request.headers.get(sync_rules.DEVICE_HEADER) != "1" or foreign:
+            log.info(
+                "request %s: device request refused as cross-site", request.environ[REQUEST_ID]
+            )
+            raise sync_rules.not_from_the_app()
+    return principal
+
+
 def session_call(service: Any, call: Call, required: bool = True) -> None:
     """A session endpoint's caller (by cookie only; sign-out without one is no error)."""
     try:
@@ -422,6 +461,9 @@ def serve(service: Any, method: Callable, name: str, request: Request, values: d
         if name in policy.SESSION:
             if name not in policy.SIGN_IN:
                 session_call(service, call, required=name not in policy.SIGN_OUT)
+        elif name in policy.DEVICE:
+            call.principal = authenticate_device(service, request)
+            policy.require(name, call.principal)
         elif name not in policy.PUBLIC:
             call.principal, call.session = authenticate(service, request)
             if call.session is not None:
@@ -456,6 +498,30 @@ def set_session_cookie(response: Response, request: Request, cookie: str, max_ag
         cookie,
         max_age=max_age,
         path="/",
+        secure=security.is_https(request) or session_rules.cookie_always_secure(),
+        httponly=True,
+        samesite="Strict",
+    )
+
+
+def set_sync_cookie(response: Response, request: Request, cookie: str, max_age: int) -> None:
+    """``sipmas_sync``: the device's credential, HttpOnly (the app's scripts never hold it),
+    SameSite=Strict, Path=/api/v1, Secure over HTTPS."""
+    response.set_cookie(
+        sync_credentials.COOKIE,
+        cookie,
+        max_age=max_age,
+        path=sync_credentials.COOKIE_PATH,
+        secure=security.is_https(request) or session_rules.cookie_always_secure(),
+        httponly=True,
+        samesite="Strict",
+    )
+
+
+def clear_sync_cookie(response: Response, request: Request) -> None:
+    response.delete_cookie(
+        sync_credentials.COOKIE,
+        path=sync_credentials.COOKIE_PATH,
         secure=security.is_https(request) or session_rules.cookie_always_secure(),
         httponly=True,
         samesite="Strict",

@@ -73,6 +73,23 @@ class WebSession(Base):
     user_agent: Mapped[str | None] = mapped_column(sa.Text)
 
 
+class SyncCredential(Base):
+    """A device that sends a verifier's visits (the field app): only the SHA-256 of its cookie
+    is kept. Lasts days, so a day offline does not stop the sending; revoked on sign-out on the
+    device, by an admin, and with the user's deactivation or password reset."""
+
+    __tablename__ = "sync_credentials"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.Text, sa.ForeignKey("users.username"))
+    sha256: Mapped[str] = mapped_column(sa.Text, unique=True)
+    created_at: Mapped[datetime] = _now()
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = _at()
+    revoked_at: Mapped[datetime | None] = _at()
+    revoked_reason: Mapped[str | None] = mapped_column(sa.Text)
+    user_agent: Mapped[str | None] = mapped_column(sa.Text)
+
+
 class SigninThrottle(Base):
     """Failed sign-ins of a username (known or not), and its lock."""
 

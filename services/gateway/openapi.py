@@ -449,7 +449,7 @@ def _error_statuses(name: str, method: str, doc: Doc) -> list[int]:
     if name in policy.PUBLIC:
         return [503, 500] if name == "health" else [500]
     statuses = [400, 401, 403, 404, 413, 422, 429, 500]
-    if method in ("POST", "PATCH"):
+    if method in ("POST", "PATCH", "PUT"):
         statuses += [409, 415]
     return sorted(statuses)
 
@@ -491,6 +491,11 @@ def _operation(name: str, method: str, doc: Doc, path_params: list) -> dict[str,
         }
     elif doc.form is not None:
         content["multipart/form-data"] = {"schema": doc.form}
+    if doc.extra.get("binary_body"):  # a photo's bytes, named by their SHA-256 in the path
+        binary = {"schema": {"type": "string", "format": "binary"}}
+        content.update({t: binary for t in ("image/jpeg", "image/png")})
+    if name in policy.DEVICE:  # the field app's device credential, or a token
+        operation["security"] = [{"bearerAuth": []}, {"deviceCredential": []}]
     if content:
         operation["requestBody"] = {
             "required": name not in ("tasks.approve",),
@@ -545,6 +550,15 @@ def build() -> APISpec:
     spec.components.security_scheme(
         "bearerAuth",
         {"type": "http", "scheme": "bearer", "description": "sipmas_... (an API token)"},
+    )
+    spec.components.security_scheme(
+        "deviceCredential",
+        {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "sipmas_sync",
+            "description": "the field app's device credential (POST /api/v1/sync/credential)",
+        },
     )
     spec.components.schema("Error", schema=schemas.Error)
     spec.components.response(
@@ -730,12 +744,93 @@ DOCS.update(
             curl=f"curl -X DELETE {TOKEN} {BASE}/api/v1/tokens/1",
         ),
         "users.sync_revoke": Doc(
-            "Revoke a user's device sync credentials (their browser sessions end)",
+            "Revoke a user's device sync credentials",
             "users",
-            "The devices of the user stop syncing. Until devices get credentials of their own, "
-            "this ends the user's browser sessions; ``revoked`` says how many.",
+            "The field app on the user's devices stops sending and taking tasks until the user "
+            "signs in on it again (what a device holds unsent stays there); ``revoked`` says how "
+            "many credentials ended.",
             response=schemas.Revoked,
             curl=f"curl -X DELETE {TOKEN} {BASE}/api/v1/users/siti/sync-credentials",
+        ),
+    }
+)
+
+DOCS.update(
+    {
+        "sync.credential": Doc(
+            "Give this device a sync credential (the field app, at an online sign-in)",
+            "field app",
+            "Sets the cookie `sipmas_sync` (HttpOnly, Path=/api/v1), good for the sync endpoints "
+            "only, for SIPMAS_SYNC_DAYS days (14): a day offline does not stop the device "
+            "sending. It ends at sign-out on the device, when an admin revokes the user's "
+            "devices, or with a new one. Needs the browser session (and its CSRF token).",
+            response=schemas.SyncCredentialIssued,
+            status=201,
+            curl=f"curl -X POST -b c.txt -H 'X-CSRF-Token: ...' {BASE}/api/v1/sync/credential",
+        ),
+        "sync.key": Doc(
+            "The public key a phone encrypts a typed NIK with (RSA-OAEP, SHA-256)",
+            "field app",
+            "The device never holds a readable NIK: the NIK typed from the card at the door is "
+            "encrypted with this key at once; the server decrypts it when the visit arrives, "
+            "compares it with the registry and keeps it nowhere.",
+            response=schemas.FieldKey,
+            curl=f"curl {TOKEN} {BASE}/api/v1/sync/key",
+        ),
+        "sync.tasks": Doc(
+            "The verifier's tasks with what the visits need offline (no NIK)",
+            "field app",
+            "Each household's address, RT/RW, head and members (name, relation, sex, age), the "
+            "photos of its last visit (as thumbnails: GET /api/v1/sync/photos/{sha256}); the "
+            "questionnaire; the NIK key; the server's time.",
+            response=schemas.FieldTasks,
+            curl=f"curl {TOKEN} {BASE}/api/v1/sync/tasks",
+        ),
+        "sync.photo": Doc(
+            "A small JPEG of a photo of an earlier visit to one of the verifier's households",
+            "field app",
+            "404 unless the photo is of the last visit to a household of the caller's tasks.",
+            curl=f"curl {TOKEN} -o rumah.jpg {BASE}/api/v1/sync/photos/<sha256>",
+            extra={"binary": True},
+        ),
+        "sync.upload_check": Doc(
+            "Whether the server has a photo already (200) or not (404)",
+            "field app",
+            "A photo already on the server is not sent again.",
+            curl=f"curl -I {TOKEN} {BASE}/api/v1/sync/uploads/<sha256>",
+        ),
+        "sync.upload": Doc(
+            "One photo of a visit: its bytes, named by their SHA-256",
+            "field app",
+            "The body is the JPEG or PNG itself. Kept once in the content-addressed store "
+            "however often it is sent (200 `already`, 201 `new`); bytes that do not hash to the "
+            "name (a cut upload) are refused (422) and kept nowhere. A device sends "
+            "`X-Sipmas-Device: 1`.",
+            response=schemas.UploadStored,
+            status=201,
+            curl=(
+                f"curl -X PUT {TOKEN} -H 'Content-Type: image/jpeg' --data-binary @rumah.jpg "
+                f"{BASE}/api/v1/sync/uploads/$(sha256sum rumah.jpg | cut -c1-64)"
+            ),
+            extra={"binary_body": True},
+        ),
+        "sync.visit": Doc(
+            "A visit the phone kept, once its photos are on the server",
+            "field app",
+            "Applied once per `visit_id` (made on the phone): a resend answers 200 with what was "
+            "kept. 409 `photos_missing` names photos not uploaded yet. A visit whose task was "
+            "reassigned, cancelled or decided while the phone was offline is kept as `late` "
+            "beside the other, for the supervisor, and `message` tells the verifier why. The "
+            "phone's clock (`device_clock`) is kept beside the server's receipt; a clock far off, "
+            "photos taken far apart, an EXIF time or place that contradicts the visit, a NIK "
+            "that is no member's of the household become flags for the supervisor.",
+            body=schemas.SyncVisit,
+            response=schemas.SyncVisitResult,
+            status=201,
+            curl=(
+                f"curl -X POST {TOKEN} -H 'Content-Type: application/json' "
+                f"-d @visit.json {BASE}/api/v1/sync/visits"
+            ),
         ),
     }
 )

@@ -1014,3 +1014,137 @@ class Revoked(_Response):
 
 
 # --- end of people's sessions and user administration -------------------------------------------
+
+
+# --- the field app's sync (``endpoints/sync.py``) -------------------------------------------------
+
+
+class SyncCredentialIssued(_Response):
+    expires_at = fields.DateTime(required=True)
+    days = fields.Float(required=True, metadata={"description": "how long it lasts unused"})
+
+
+class FieldKey(_Response):
+    key_id = fields.String(required=True)
+    algorithm = fields.String(required=True, metadata={"description": "RSA-OAEP-256"})
+    spki = fields.String(
+        required=True, metadata={"description": "base64 SubjectPublicKeyInfo (Web Crypto)"}
+    )
+
+
+class FieldMember(_Response):
+    name = _text()
+    relation = _text()
+    sex = _text()
+    age = _int()
+
+
+class FieldHousehold(_Response):
+    household_id = fields.Integer(required=True)
+    head_name = _text()
+    alamat = _text()
+    rt = _text()
+    rw = _text()
+    desa_code = _text()
+    desa_name = _text()
+    kecamatan_code = _text()
+    kecamatan_name = _text()
+    members = fields.List(fields.Nested(FieldMember), required=True)
+
+
+class EarlierPhoto(_Response):
+    sha256 = fields.String(required=True)
+    kind = fields.String(required=True)
+    captured_at = _text()
+
+
+class FieldTask(_Response):
+    task_id = fields.Integer(required=True)
+    state = fields.String(required=True)
+    reason = _text()
+    due_at = _text()
+    second_visit = fields.Boolean(
+        required=True, metadata={"description": "a second verifier's visit of a flagged task"}
+    )
+    household = fields.Nested(FieldHousehold, required=True)
+    earlier_photos = fields.List(fields.Nested(EarlierPhoto), required=True)
+
+
+class FieldTasks(_Response):
+    verifier = fields.String(required=True)
+    server_time = fields.DateTime(required=True)
+    tasks = fields.List(fields.Nested(FieldTask), required=True)
+    questionnaire = fields.Dict(required=True, metadata={"description": "the form to fill"})
+    key = fields.Nested(FieldKey, required=True)
+
+
+class UploadStored(_Response):
+    sha256 = fields.String(required=True)
+    stored = fields.String(required=True, validate=validate.OneOf(["new", "already"]))
+
+
+class SyncPhoto(_Request):
+    """One photo of a synced visit, uploaded before it (``PUT /sync/uploads/{sha256}``)."""
+
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    kind = fields.String(required=True, validate=validate.OneOf(PHOTO_KINDS))
+    captured_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    exif_time = fields.AwareDateTime(
+        load_default=None, allow_none=True, metadata={"description": "the photo's own EXIF"}
+    )
+    exif_latitude = fields.Float(
+        load_default=None, allow_none=True, validate=validate.Range(-90, 90)
+    )
+    exif_longitude = fields.Float(
+        load_default=None, allow_none=True, validate=validate.Range(-180, 180)
+    )
+
+
+class SealedNik(_Request):
+    """The NIK typed from the card at the door, encrypted on the phone (``GET /sync/key``)."""
+
+    key_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    ciphertext = fields.String(required=True, validate=validate.Length(min=16, max=2048))
+
+
+class SyncVisit(_Request):
+    """A visit the field app kept while offline, sent once its photos are on the server."""
+
+    visit_id = fields.String(
+        required=True,
+        validate=validate.Length(min=8, max=100),
+        metadata={"description": "made on the phone: a resend is answered with what was kept"},
+    )
+    task_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    outcome = fields.String(required=True, validate=validate.OneOf(VISIT_OUTCOMES))
+    started_at = fields.AwareDateTime(required=True)
+    ended_at = fields.AwareDateTime(required=True)
+    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    answers = fields.Nested(Answers, load_default=None, allow_none=True)
+    photos = fields.List(
+        fields.Nested(SyncPhoto), load_default=list, validate=validate.Length(max=MAX_PHOTOS)
+    )
+    device_clock = fields.AwareDateTime(
+        required=True, metadata={"description": "the phone's clock when it sends"}
+    )
+    nik = fields.Nested(SealedNik, load_default=None, allow_none=True)
+
+
+class SyncVisitResult(_Response):
+    visit_id = fields.String(required=True, metadata={"description": "the phone's id"})
+    server_visit_id = fields.Integer(required=True)
+    task_id = fields.Integer(required=True)
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(["recorded", "late"]),
+        metadata={"description": "late: the task moved on while the phone was offline"},
+    )
+    late_reason = _text()
+    message = fields.Dict(
+        allow_none=True, metadata={"description": "why it is late, {id, en}, for the verifier"}
+    )
+    duplicate = fields.Boolean(required=True, metadata={"description": "sent before"})
+    received_at = _text()

@@ -22,6 +22,7 @@ from services.gateway.endpoints import field as field_endpoints
 from services.gateway.endpoints import households as household_endpoints
 from services.gateway.endpoints import reference as reference_endpoints
 from services.gateway.endpoints import sessions as session_endpoints
+from services.gateway.endpoints import sync as sync_endpoints
 from services.gateway.endpoints import users as user_endpoints
 from services.gateway.http import Call, endpoint, load
 from services.gateway.models import Base
@@ -42,6 +43,7 @@ class GatewayService(
     agency_endpoints.AgencyEndpoints,
     session_endpoints.SessionEndpoints,
     user_endpoints.UserEndpoints,
+    sync_endpoints.SyncEndpoints,
 ):
     name = "gateway"
     observe = Observe()  # health, JSON logs with the correlation id, metrics

@@ -105,6 +105,20 @@ class RegistryService:
             return {"households": households.facts_for_referrals(session, household_ids)}
 
     @rpc
+    def field_households(self, household_ids: list[int]) -> dict[str, Any]:
+        """What a verifier's phone keeps of the households of their tasks (no NIK):
+        ``{"households": {id: view}}`` (the gateway checks they are the verifier's tasks)."""
+        with self.db.get_session() as session:
+            return {"households": households.field_views(session, household_ids)}
+
+    @rpc
+    def nik_check(self, household_id: int, nik: str) -> dict[str, Any]:
+        """``{"nik_check": "match" | "mismatch"}``: the NIK typed at the door against the
+        household's members (the gateway decrypted it from the visit; it goes no further)."""
+        with self.db.get_session() as session:
+            return {"nik_check": households.nik_check(session, household_id, nik)}
+
+    @rpc
     def list_imports(self, limit: int = 50) -> list[dict[str, Any]]:
         return batches.list_batches(limit)
 

@@ -89,6 +89,8 @@ class TaskTransition(Base):
     actor: Mapped[str] = mapped_column(sa.Text)
     note: Mapped[str | None] = mapped_column(sa.Text)
     at: Mapped[datetime] = _now()
+    # who holds the task after an assignment (0004): whether a verifier ever held it
+    assignee: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class Visit(Base):
@@ -108,6 +110,13 @@ class Visit(Base):
     decision: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     rule_set_version: Mapped[str | None] = mapped_column(sa.Text)
     submitted_at: Mapped[datetime] = _now()
+    # the field app (0004): a late visit is kept beside the task's other; the phone's clock
+    late: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
+    late_reason: Mapped[str | None] = mapped_column(sa.Text)
+    device_clock: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    received_at: Mapped[datetime] = _now()
+    clock_offset_seconds: Mapped[float | None] = mapped_column(sa.Float)
+    nik_check: Mapped[str | None] = mapped_column(sa.Text)  # match | mismatch | absent
 
 
 class Photo(Base):
@@ -120,6 +129,9 @@ class Photo(Base):
     latitude: Mapped[float | None] = mapped_column(sa.Float)
     longitude: Mapped[float | None] = mapped_column(sa.Float)
     media_type: Mapped[str] = mapped_column(sa.Text)
+    exif_time: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    exif_latitude: Mapped[float | None] = mapped_column(sa.Float)
+    exif_longitude: Mapped[float | None] = mapped_column(sa.Float)
 
 
 class FlagRecord(Base):

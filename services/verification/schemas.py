@@ -24,6 +24,18 @@ class PhotoRef(_Strict):
     captured_at = fields.AwareDateTime(load_default=None, allow_none=True)
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    # what the photo's own EXIF said, read on the phone before it compressed the photo
+    exif_time = fields.AwareDateTime(load_default=None, allow_none=True)
+    exif_latitude = fields.Float(
+        load_default=None, allow_none=True, validate=validate.Range(-90, 90)
+    )
+    exif_longitude = fields.Float(
+        load_default=None, allow_none=True, validate=validate.Range(-180, 180)
+    )
+
+
+# the NIK typed at the door against the registry's (the gateway compares, then forgets the NIK)
+NIK_CHECKS = ("match", "mismatch", "absent", "unreadable")
 
 
 class SubmitVisit(_Strict):
@@ -37,6 +49,12 @@ class SubmitVisit(_Strict):
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
     answers = fields.Nested(Answers, load_default=None, allow_none=True)
     photos = fields.List(fields.Nested(PhotoRef), load_default=list)
+    device_clock = fields.AwareDateTime(
+        load_default=None, allow_none=True, metadata={"description": "the phone's clock at send"}
+    )
+    nik_check = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(NIK_CHECKS)
+    )
 
     @validates_schema
     def _consistent(self, data, **_kwargs) -> None:

@@ -160,6 +160,13 @@ class VerificationService:
         with self.db.get_session() as session:
             return history.history(session, household_id)
 
+    @rpc
+    def earlier_photos(self, household_ids: list[int]) -> dict[str, Any]:
+        """The photos of each household's last visit (what the field app shows as thumbnails):
+        ``{"households": {id: [{sha256, kind, captured_at}]}}``."""
+        with self.db.get_session() as session:
+            return {"households": history.earlier_photos(session, household_ids)}
+
     # -- other services' events (once per event: the inbox) --------------------------------
 
     @consumes("registry", "household_registered")

@@ -48,6 +48,15 @@ class Opd:
     field: str
 
 
+@dataclass(frozen=True)
+class DesaPoint:
+    """Where a desa lies: its centroid and how far its boundary reaches from it."""
+
+    lat: float
+    lon: float
+    radius_km: float
+
+
 def _rows(filename: str) -> list[dict[str, str]]:
     text = resources.files(__package__).joinpath("data", filename).read_text(encoding="utf-8")
     return list(csv.DictReader(text.splitlines()))
@@ -66,6 +75,15 @@ def desa() -> tuple[Desa, ...]:
         )
         for r in _rows("kutim_wilayah.csv")
     )
+
+
+@cache
+def desa_points() -> dict[str, DesaPoint]:
+    """Each desa's centroid and reach (``data/kutim_desa_titik.csv``), by desa code."""
+    return {
+        r["kode_desa"]: DesaPoint(float(r["lat"]), float(r["lon"]), float(r["radius_km"]))
+        for r in _rows("kutim_desa_titik.csv")
+    }
 
 
 @cache

@@ -13,7 +13,6 @@ reasons.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import uuid
 from contextlib import suppress
@@ -40,6 +39,7 @@ ELIGIBLE = (("sangat_miskin", 0.40), ("miskin", 0.35), ("rentan_miskin", 0.25))
 REJECTED = frozenset({"not_found", "not_poor", "false_claim"})  # claims the day refuses
 NEGLECTED_ELDER = "lansia_telantar"  # the PMKS condition of the ``not_poor_elder`` household
 TANJUNG_REDEB = (2.153, 117.492)  # Berau: outside Kutai Timur
+SANGATTA = (0.48607, 117.57368)  # the centroid of desa Sangatta Utara
 REQUIRED_PHOTOS = ("rumah", "lantai", "atap", "dapur", "sanitasi")
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
 FALSE_CLAIM_REASONS = [
@@ -124,10 +124,10 @@ def plan(household_ids: list[int], rnd: random.Random) -> dict[int, str]:
 
 
 def desa_point(desa_code: str | None) -> tuple[float, float]:
-    """Where a desa is, for the visits' GPS (the reference has no coordinates): a fixed point
-    inside Kutim per desa, so visits to one desa agree from day to day."""
-    digest = hashlib.sha256((desa_code or "kutim").encode()).digest()
-    return 0.2 + 1.4 * digest[0] / 255, 116.6 + 1.8 * digest[1] / 255
+    """Where a desa is, for the visits' GPS: the centroid of its boundary
+    (``sipmas.reference.desa_points``; Sangatta when the desa is unknown)."""
+    desa = reference.desa_points().get(desa_code or "")
+    return (desa.lat, desa.lon) if desa else SANGATTA
 
 
 def photos(

@@ -192,7 +192,8 @@ def visit(story: Story, households: set[int]) -> int:
     assert any(f"Tugas verifikasi baru no. {tasks[0]['task_id']}" in m["Subject"] for m in told)
     task = tasks[0]
     household = task["household"]["household_id"]
-    data, files = visit_form(a_house_falling_apart(task["household"].get("member_count") or 3))
+    answers = a_house_falling_apart(task["household"].get("member_count") or 3)
+    data, files = visit_form(answers, desa_code=task["household"]["desa_code"])
     visited = story.verifier.ok(
         "POST", f"/api/v1/tasks/{task['task_id']}/visits", data=data, files=files
     )

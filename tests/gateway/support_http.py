@@ -13,6 +13,7 @@ module depends on what another left behind.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import os
@@ -32,13 +33,14 @@ import sqlalchemy as sa
 
 from services.gateway.models import User
 from services.gateway.use_cases import identity
-from sipmas import db, nik
+from sipmas import db, nik, reference
 from tests.support import services
 from tests.verification.conftest import poor_answers
 
 KEC_A, DESA_A = "64.08.04", "64.08.04.2001"  # Sangatta Utara
 KEC_B, DESA_B = "64.08.01", "64.08.01.2001"  # Muara Ancalong
-NIK_AREA = {DESA_A: "640804", DESA_B: "640801"}
+DESA_C = "64.08.04.1010"  # Teluk Lingga, in Sangatta Utara: the field app tests' own desa
+NIK_AREA = {DESA_A: "640804", DESA_B: "640801", DESA_C: "640804"}
 MISSING = 2_000_000_000  # an id nothing has
 PHOTO_KINDS = ("rumah", "lantai", "atap", "dapur", "sanitasi")
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
@@ -423,10 +425,14 @@ def task_of(client: Client, household_id: int, state: str = "assigned") -> dict[
 
 
 def visit_form(
-    answers: dict[str, Any] | None = None, photos: dict[str, bytes] | None = None
+    answers: dict[str, Any] | None = None,
+    photos: dict[str, bytes] | None = None,
+    desa_code: str = DESA_A,
 ) -> tuple[dict[str, str], dict[str, tuple[str, bytes, str]]]:
-    """``data`` and ``files`` for ``requests``: the visit as JSON and one JPEG per kind."""
+    """``data`` and ``files`` for ``requests``: the visit as JSON and one JPEG per kind, made at
+    the centre of ``desa_code`` (where a household without GPS is looked for)."""
     start = datetime.now(UTC) - timedelta(minutes=50)
+    desa = reference.desa_points()[desa_code]
     salt = uuid.uuid4().hex
     photos = photos or {kind: JPEG + f"{salt}:{kind}".encode() for kind in PHOTO_KINDS}
     visit = {
@@ -434,22 +440,59 @@ def visit_form(
         "outcome": "found",
         "started_at": start.isoformat(),
         "ended_at": (start + timedelta(minutes=45)).isoformat(),
-        "latitude": 0.5,
-        "longitude": 117.5,
+        "latitude": desa.lat,
+        "longitude": desa.lon,
         "answers": answers or poor_answers(),
         "photos": [
             {
                 "file": name,
                 "kind": name if name in PHOTO_KINDS else "lainnya",
                 "captured_at": (start + timedelta(minutes=10)).isoformat(),
-                "latitude": 0.5,
-                "longitude": 117.5,
+                "latitude": desa.lat,
+                "longitude": desa.lon,
             }
             for name in photos
         ],
     }
     files = {name: (f"{name}.jpg", data, "image/jpeg") for name, data in photos.items()}
     return {"visit": json.dumps(visit)}, files
+
+
+def field_visit(
+    task_id: int, desa_code: str = DESA_A, salt: str | None = None, **overrides: Any
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """A visit as the field app sends it (``POST /sync/visits``) and its photos by SHA-256
+    (each to be ``PUT /sync/uploads/<sha256>`` first), made at the centre of ``desa_code``."""
+    start = datetime.now(UTC) - timedelta(minutes=50)
+    desa = reference.desa_points()[desa_code]
+    salt = salt or uuid.uuid4().hex
+    photos = {
+        hashlib.sha256(data).hexdigest(): data
+        for data in (JPEG + f"{salt}:{kind}".encode() for kind in PHOTO_KINDS)
+    }
+    visit = {
+        "visit_id": uuid.uuid4().hex,
+        "task_id": task_id,
+        "outcome": "found",
+        "started_at": start.isoformat(),
+        "ended_at": (start + timedelta(minutes=45)).isoformat(),
+        "latitude": desa.lat,
+        "longitude": desa.lon,
+        "answers": poor_answers(),
+        "device_clock": datetime.now(UTC).isoformat(),
+        "photos": [
+            {
+                "sha256": sha,
+                "kind": kind,
+                "captured_at": (start + timedelta(minutes=10)).isoformat(),
+                "latitude": desa.lat,
+                "longitude": desa.lon,
+            }
+            for sha, kind in zip(photos, PHOTO_KINDS, strict=True)
+        ],
+        **overrides,
+    }
+    return visit, photos
 
 
 def submitted_task(people: People, desa: str = DESA_A) -> dict[str, Any]:

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from services.gateway.domain import policy
 from sipmas import db
 from sipmas_cli import synthetic
+from tests.gateway.matrix_probes_sync import SYNC_DENIED_PATHS, SYNC_PROBES
 from tests.gateway.matrix_probes_users import USER_DENIED_PATHS, USER_PROBES
 from tests.gateway.support_http import (
     DESA_A,
@@ -569,6 +570,7 @@ PROBES: dict[str, Callable[[World, str, str], Probe]] = {
 
 
 PROBES.update(USER_PROBES)  # user administration: tests/gateway/matrix_probes_users.py
+PROBES.update(SYNC_PROBES)  # the field app's sync: tests/gateway/matrix_probes_sync.py
 
 
 def cases() -> list[tuple[str, str, str]]:
@@ -601,7 +603,8 @@ def test_matrix(world: World, endpoint: str, role: str, where: str):
         probe = _denied_probe(world, endpoint)
         response = client.request(probe.method, probe.path, **probe.kwargs)
         assert response.status_code == 403, response.text
-        assert response.json()["error"]["code"] == "forbidden"
+        if probe.method != "HEAD":  # a HEAD answer has no body to read
+            assert response.json()["error"]["code"] == "forbidden"
         return
     probe = PROBES[endpoint](world, role, where)
     response = client.request(probe.method, probe.path, **probe.kwargs)
@@ -655,8 +658,11 @@ DENIED_PATHS = {
 
 
 DENIED_PATHS.update(USER_DENIED_PATHS)
+DENIED_PATHS.update(SYNC_DENIED_PATHS)
 
 
 def _denied_probe(w: World, endpoint: str) -> Probe:
     method, path = DENIED_PATHS[endpoint]
-    return Probe(method, path.format(**vars(w)), {"json": {}} if method != "GET" else {})
+    return Probe(
+        method, path.format(**vars(w)), {"json": {}} if method not in ("GET", "HEAD") else {}
+    )

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.verification.use_cases import intake
-from sipmas import db, events, evidence, settings
+from sipmas import db, events, evidence, reference, settings
 from sipmas_cli import system
 from tests.registry.conftest import registry, registry_db, registry_service  # noqa: F401
 from tests.support import services
@@ -132,9 +132,13 @@ def photos(kinds=("rumah", "lantai", "atap", "dapur", "sanitasi"), salt: str = "
     ]
 
 
-def visit_payload(task_id: int, verifier: str, answers: dict | None, **overrides) -> dict:
-    """A plausible 45-minute visit in Sangatta (inside Kutim), ready for ``SubmitVisit``."""
+def visit_payload(
+    task_id: int, verifier: str, answers: dict | None, desa_code: str = DESA_CODE, **overrides
+) -> dict:
+    """A plausible 45-minute visit at the centre of ``desa_code`` (where a household without its
+    own GPS is looked for), ready for ``SubmitVisit``."""
     start = datetime.now(UTC) - timedelta(minutes=50)
+    desa = reference.desa_points()[desa_code]
     payload = {
         "task_id": task_id,
         "verifier": verifier,
@@ -142,8 +146,8 @@ def visit_payload(task_id: int, verifier: str, answers: dict | None, **overrides
         "outcome": "found" if answers is not None else "moved",
         "started_at": start.isoformat(),
         "ended_at": (start + timedelta(minutes=45)).isoformat(),
-        "latitude": 0.5,
-        "longitude": 117.5,
+        "latitude": desa.lat,
+        "longitude": desa.lon,
         "answers": answers,
         "photos": photos(salt=f"{task_id}-{uuid.uuid4().hex}", at=start + timedelta(minutes=10)),
     }

@@ -54,10 +54,14 @@ def test_an_imported_household_is_visited_approved_and_verified_in_the_registry(
         if t["household"]["household_id"] == household
     ]
 
-    submitted = rpc.verification.submit_visit(visit_payload(task["task_id"], "ani", poor_answers()))
+    desa = task["household"]["desa_code"]
+    visit = visit_payload(task["task_id"], "ani", poor_answers(), desa_code=desa)
+    submitted = rpc.verification.submit_visit(visit)
     assert (submitted["welfare_class"], submitted["flags"]) == ("sangat_miskin", [])
-    again = rpc.verification.submit_visit(visit_payload(task["task_id"], "ani", poor_answers()))
-    assert again["error"] == "refused"  # the task is submitted: a second visit is not its own
+    visit = visit_payload(task["task_id"], "ani", poor_answers(), desa_code=desa)
+    again = rpc.verification.submit_visit(visit)
+    # the task is submitted: another visit of it (a second phone) is kept late, it decides nothing
+    assert (again["status"], again["late_reason"]) == ("late", "already_submitted")
     approved = rpc.verification.approve(task["task_id"], {"actor": "sri"})
     assert approved["outcome"] == "approved"
 

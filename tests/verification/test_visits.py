@@ -68,7 +68,7 @@ def test_the_same_visit_sent_twice_is_stored_once(session, task):
     assert _outbox_types(session).count("verification_submitted") == 1
 
 
-def test_a_visit_for_a_task_not_assigned_to_the_submitter_is_refused(session, task):
+def test_a_visit_by_a_verifier_who_never_held_the_task_is_refused(session, task):
     add_staff(session, "budi", desa=[DESA_CODE])
 
     with pytest.raises(Refused) as refused:
@@ -88,7 +88,7 @@ def test_out_of_range_answers_are_refused_naming_the_field():
 def test_a_photo_that_is_not_an_image_is_refused_naming_it(session, task):
     payload = visit_payload(task.id, "ani", poor_answers())
     payload["photos"][2]["sha256"] = evidence.put(b"%PDF-1.4 not a photo")
-    payload["photos"][3]["sha256"] = "0" * 64  # never uploaded
+    payload["photos"][3]["sha256"] = evidence.put(b"GIF89a neither")
 
     with pytest.raises(Invalid) as error:
         _submit(session, payload)
@@ -96,6 +96,19 @@ def test_a_photo_that_is_not_an_image_is_refused_naming_it(session, task):
     assert set(error.value.errors) == {"photos.2.sha256", "photos.3.sha256"}
     assert "not an image" in error.value.errors["photos.2.sha256"][0]
     assert session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
+
+
+def test_a_visit_naming_photos_not_uploaded_yet_is_refused_naming_them(session, task):
+    payload = visit_payload(task.id, "ani", poor_answers())
+    payload["photos"][3]["sha256"] = "0" * 64  # the phone has not sent it yet
+
+    with pytest.raises(Refused) as refused:
+        _submit(session, payload)
+
+    assert refused.value.code == "photos_missing"
+    assert refused.value.fields == {"photos": ["0" * 64]}
+    assert session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
+    assert task.state == "assigned"  # nothing moved: the visit comes again with its photos
 
 
 def test_a_png_photo_is_an_image_too(session, task):
@@ -142,8 +155,8 @@ def test_a_photo_used_for_another_household_is_flagged(session, task):
 
 def test_a_visit_far_from_the_household_or_outside_kutim_is_flagged(session):
     add_staff(session, "ani", desa=[DESA_CODE])
-    near = register_household(session, 4, latitude=0.5, longitude=117.5)
-    far = register_household(session, 5, latitude=0.9, longitude=117.5)  # ~44 km north
+    near = register_household(session, 4, latitude=0.49, longitude=117.57)  # the visits' place
+    far = register_household(session, 5, latitude=0.89, longitude=117.57)  # ~44 km north
     abroad = register_household(session, 6)
 
     assert _flags(_submit(session, visit_payload(near.id, "ani", poor_answers()))) == set()
@@ -198,3 +211,82 @@ def _task_for(session, household_id: int, verifier: str) -> int:
     if task.assignee != verifier:
         tasks.assign(session, task.id, verifier, "supervisor-1")
     return task.id
+
+
+# --- the field app: visits that arrive after a day offline ----------------------------------
+
+
+def _task_detail(session, task_id):
+    from services.verification.use_cases import history
+
+    return history.task_detail(session, task_id)
+
+
+def test_a_visit_for_a_task_reassigned_while_the_phone_was_offline_is_kept_late(session, task):
+    add_staff(session, "budi", desa=[DESA_CODE])
+    add_staff(session, "sri", role="supervisor", kecamatan=["64.08.04"])
+    tasks.assign(session, task.id, "budi", "sri")
+    sent_before = _outbox_types(session).count("verification_submitted")
+
+    late = _submit(session, visit_payload(task.id, "ani", poor_answers()))
+    budi = _submit(session, visit_payload(task.id, "budi", poor_answers()))
+
+    assert (late["status"], late["late_reason"]) == ("late", "reassigned")
+    assert "dialihkan" in late["late_message"]["id"]
+    assert budi["status"] == "recorded" and task.state == "submitted"
+    assert _outbox_types(session).count("verification_submitted") == sent_before + 1  # budi's
+    assert visits.latest_visit(session, task.id).verifier == "budi"  # decided on budi's
+    shown = {v["verifier"]: v for v in _task_detail(session, task.id)["visits"]}
+    assert (shown["ani"]["late"], shown["budi"]["late"]) == (True, False)
+    assert _task_detail(session, task.id)["late_visits"] == 1
+
+
+def test_a_late_visit_sent_again_is_still_one_visit(session, task):
+    tasks.move(session, task, "cancel", "sri")
+    payload = visit_payload(task.id, "ani", poor_answers())
+
+    first, again = _submit(session, payload), _submit(session, payload)
+
+    assert (first["late_reason"], again["late_reason"]) == ("cancelled", "cancelled")
+    assert (first["duplicate"], again["duplicate"]) == (False, True)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 1
+    assert task.state == "cancelled"
+
+
+def test_the_phone_clock_days_off_and_a_nik_that_is_no_members_are_flagged(session, task):
+    ahead = datetime.now(UTC) + timedelta(days=2)
+    payload = visit_payload(
+        task.id, "ani", poor_answers(), device_clock=ahead.isoformat(), nik_check="mismatch"
+    )
+
+    result = _submit(session, payload)
+
+    assert {"clock_off", "nik_mismatch"} <= _flags(result)
+    assert result["clock_offset_seconds"] == pytest.approx(2 * 86_400, abs=60)
+    assert result["nik_check"] == "mismatch"
+
+
+def test_a_photo_whose_exif_says_another_day_is_flagged(session, task):
+    payload = visit_payload(task.id, "ani", poor_answers())
+    payload["photos"][0]["exif_time"] = (datetime.now(UTC) - timedelta(days=3)).isoformat()
+
+    result = _submit(session, payload)
+
+    assert {"photo_exif_mismatch", "photo_times_apart"} <= _flags(result)
+    shown = _task_detail(session, task.id)["visits"][0]["photo_details"]
+    assert sum(p["exif_time"] is not None for p in shown) == 1
+
+
+def test_without_the_households_gps_its_desa_boundary_judges_the_distance(session):
+    add_staff(session, "ani", desa=[DESA_CODE])
+    centre = (0.48607, 117.57368)  # the Sangatta Utara desa's centroid, its reach 6.8 km
+    inside = register_household(session, 21)
+    outside = register_household(session, 22)
+    at_centre = {"latitude": centre[0], "longitude": centre[1]}
+    fifty_km = {"latitude": centre[0] + 0.45, "longitude": centre[1]}
+
+    near = _submit(session, visit_payload(inside.id, "ani", poor_answers(), **at_centre))
+    far = _submit(session, visit_payload(outside.id, "ani", poor_answers(), **fifty_km))
+
+    assert "far_from_household" not in _flags(near)
+    assert "far_from_household" in _flags(far)

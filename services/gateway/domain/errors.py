@@ -63,6 +63,8 @@ REFUSAL_STATUS: dict[str, tuple[int, str]] = {
     # another agency's referral, or none: as unknown as anything that does not exist
     "not_your_referral": (404, ""),
     "unknown_referral": (404, ""),
+    # a visit for a task the verifier never held (one they held and lost is kept as late)
+    "not_your_task": (404, ""),
     # the caller's input, not the state of things
     "out_of_scope": (422, "kode_desa"),  # registering a household outside the caller's area
     "unreadable_file": (422, "file"),

@@ -102,8 +102,22 @@ ENDPOINTS: dict[str, Rule] = {
     "routing.get": _rule({ADMIN, SUPERVISOR}, person_data=False, scope="none"),
     "routing.propose": _rule({ADMIN}, person_data=False, scope="none"),
     # --- end of the web application's pages -------------------------------------------------
+    # --- the field app's sync (a verifier's device; ``DEVICE`` below) ------------------------
+    "sync.credential": _rule({VERIFIER}, scope="none"),
+    "sync.key": _rule({VERIFIER}, person_data=False, scope="none"),
+    "sync.tasks": _rule({VERIFIER}, scope="list"),
+    "sync.photo": _rule({VERIFIER}),
+    "sync.upload_check": _rule({VERIFIER}, person_data=False, scope="none"),
+    "sync.upload": _rule({VERIFIER}, scope="none"),
+    "sync.visit": _rule({VERIFIER}),
 }
 PUBLIC = frozenset({"health", "openapi", "docs"})
+# What a device's sync credential opens (and nothing else): taking the verifier's tasks and
+# sending visits. They take no browser session: the device's credential or a bearer token
+# (``http.authenticate_device``). The credential itself is issued to a browser session.
+DEVICE = frozenset(
+    {"sync.key", "sync.tasks", "sync.photo", "sync.upload_check", "sync.upload", "sync.visit"}
+)
 
 
 def rule(endpoint: str) -> Rule:

@@ -17,11 +17,12 @@ from services.gateway.domain import sessions as session_rules
 from services.gateway.http import (
     Call,
     clear_session_cookie,
+    clear_sync_cookie,
     endpoint,
     json_response,
     set_session_cookie,
 )
-from services.gateway.use_cases import sessions
+from services.gateway.use_cases import sessions, sync_credentials
 
 API = "/api/v1"
 NO_STORE = {"Cache-Control": "no-store"}
@@ -63,11 +64,18 @@ class SessionEndpoints:
 
     @endpoint("DELETE", f"{API}/session", "session.delete")
     def sign_out(self: Any, call: Call) -> Response:
+        """Ends the session and this device's sync credential (the field app keeps what it has
+        not sent until the verifier signs in again)."""
+        device = call.request.cookies.get(sync_credentials.COOKIE)
         if call.session is not None:
             with self.db.get_session() as session:
                 sessions.sign_out(session, call.session, call.request_id)
+                if device:
+                    sync_credentials.revoke(session, device, "signed out")
         response = Response(status=204)
         clear_session_cookie(response, call.request)
+        if device:
+            clear_sync_cookie(response, call.request)
         return response
 
     @endpoint("POST", f"{API}/session/password", "session.password")

@@ -1,5 +1,5 @@
 """``/api/v1/users`` and ``/api/v1/tokens``: an admin keeps the users, their temporary passwords,
-API tokens and (from the next issue) devices' sync credentials — over HTTP with the same rules
+API tokens and devices' sync credentials — over HTTP with the same rules
 as ``sipmas users`` (``use_cases/identity.py``). Admin only (``policy``), every call audited.
 """
 
@@ -120,10 +120,10 @@ class UserEndpoints:
 
     @endpoint("DELETE", f"{API}/users/<username>/sync-credentials", "users.sync_revoke")
     def revoke_sync(self: Any, call: Call, username: str) -> dict[str, Any]:
-        """The user's devices stop syncing. Until devices have credentials of their own (the
-        next issue), a device is a browser session: they end."""
+        """The user's devices stop syncing (what they hold unsent waits on them until the user
+        signs in again)."""
         with refusals(), self.db.get_session() as session:
             user = identity.get_user(session, username)
-            revoked = identity.end_sessions(session, user["username"], "sync revoked")
+            revoked = identity.end_devices(session, user["username"], "revoked by an admin")
         call.audit(subject=f"user {user['username']} sync credentials revoked ({revoked})")
         return {"revoked": revoked}

@@ -37,7 +37,7 @@ from services.gateway.domain.users import (
     clean_user,
     text_of,
 )
-from services.gateway.models import SigninThrottle, Token, User, WebSession
+from services.gateway.models import SigninThrottle, SyncCredential, Token, User, WebSession
 from sipmas import events, outbox, settings
 from sipmas.refusals import Invalid, NotFound
 
@@ -342,6 +342,7 @@ def _revoke_all(session: Session, username: str, actor: str, now: datetime) -> N
         .execution_options(synchronize_session=False)
     )
     end_sessions(session, username, "deactivated")
+    end_devices(session, username, "deactivated")
 
 
 # --- passwords and sessions (people in a browser) ----------------------------------------------
@@ -360,6 +361,18 @@ def end_sessions(session: Session, username: str, reason: str, keep: int | None 
     return session.execute(query).rowcount or 0
 
 
+def end_devices(session: Session, username: str, reason: str) -> int:
+    """End every device sync credential of ``username`` (``use_cases/sync_credentials.py``);
+    how many ended. What the devices hold unsent stays there until the user signs in again."""
+    ended = session.execute(
+        sa.update(SyncCredential)
+        .where(SyncCredential.username == username, SyncCredential.revoked_at.is_(None))
+        .values(revoked_at=sa.func.now(), revoked_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return ended.rowcount or 0
+
+
 def set_password(
     session: Session, username: str, password: str, actor: str, temporary: bool
 ) -> None:
@@ -376,6 +389,8 @@ def set_password(
     user.must_change_password = temporary
     user.password_changed_at = _clock(session)
     end_sessions(session, user.username, "password reset" if temporary else "password set")
+    if temporary:  # an admin's reset: whoever knew the old one loses the devices too
+        end_devices(session, user.username, "password reset")
     session.execute(sa.delete(SigninThrottle).where(SigninThrottle.username == user.username))
     session.flush()
 

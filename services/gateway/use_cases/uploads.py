@@ -59,7 +59,7 @@ def request_max_bytes(body: str | None) -> int:
         return import_max_bytes() + JSON_MAX_BYTES
     if body == "visit":
         return MAX_PHOTOS * FILE_MAX_BYTES + JSON_MAX_BYTES
-    if body == "evidence":
+    if body in ("evidence", "photo"):
         return FILE_MAX_BYTES + JSON_MAX_BYTES
     return JSON_MAX_BYTES
 

@@ -141,6 +141,35 @@ def facts_for_referral(session: Session, household_id: int) -> dict[str, Any]:
     }
 
 
+FIELD_MEMBER_KEYS = ("name", "relation", "sex", "age")
+
+
+def field_views(session: Session, household_ids: list[int]) -> dict[str, Any]:
+    """What a verifier's phone keeps of each household for its visit (``{id (as text): view}``):
+    the address, RT/RW and each member's name, relation, sex and age, head first — no NIK and no
+    No. KK, in any form (a NIK has too few unknown digits for a hash to hide it)."""
+    return {
+        household_id: {
+            **{k: v for k, v in facts.items() if k != "members"},
+            "members": [{k: m[k] for k in FIELD_MEMBER_KEYS} for m in facts["members"]],
+        }
+        for household_id, facts in facts_for_referrals(session, household_ids).items()
+    }
+
+
+def nik_check(session: Session, household_id: int, typed: str) -> str:
+    """Whether the NIK typed from the card at the door is a member's of the household: ``match``
+    or ``mismatch`` (an impossible NIK is a mismatch too). Neither NIK is logged or kept."""
+    digits = typed.strip()
+    if not (len(digits) == 16 and digits.isdigit()):
+        return "mismatch"
+    found = session.execute(
+        sa.text("SELECT 1 FROM people WHERE household_id = :h AND nik = :nik"),
+        {"h": household_id, "nik": int(digits)},
+    ).first()
+    return "match" if found else "mismatch"
+
+
 def _member(m, batches) -> dict[str, Any]:
     return {
         "nik": str(m["nik"]),

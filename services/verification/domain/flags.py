@@ -51,6 +51,8 @@ class Thresholds:
     outlier_z: float = 3.0  # standard errors from the peers' share
     outlier_min_visits: int = 20  # fewer visits say too little about a verifier
     outlier_min_peers: int = 2  # the peers' share needs more than one other verifier
+    max_clock_offset_minutes: float = 15.0  # the phone's clock against the server's
+    photo_spread_hours: float = 12.0  # a visit's photos are taken within one visit, not days
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,10 @@ class Photo:
     captured_at: datetime | None
     lat: float | None
     lon: float | None
+    # what the photo's own EXIF said, read on the phone before it compressed the photo
+    exif_time: datetime | None = None
+    exif_lat: float | None = None
+    exif_lon: float | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,11 @@ class VisitFacts:
     registry_source: str | None
     household_point: tuple[float, float] | None
     photos_seen_elsewhere: Mapping[str, tuple[int, ...]]  # sha256 → other household ids
+    # how far from ``household_point`` the house may be: 0 for its own GPS, the desa's reach
+    # when the point is the desa's centre
+    household_radius_km: float = 0.0
+    clock_offset_seconds: float | None = None  # the phone's clock minus the server's, at send
+    nik_check: str | None = None  # the NIK typed at the door against the registry's
 
 
 @dataclass(frozen=True)
@@ -194,7 +205,7 @@ def far_from_household(facts: VisitFacts, t: Thresholds) -> str | None:
     if here is None or facts.household_point is None:
         return None
     distance = haversine_km(here, facts.household_point)
-    if distance <= t.max_distance_km:
+    if distance <= t.max_distance_km + facts.household_radius_km:
         return None
     return f"visit recorded {distance:.1f} km from the household's known location"
 
@@ -249,6 +260,67 @@ def photo_time_outside_visit(facts: VisitFacts, t: Thresholds) -> str | None:
     return "; ".join(outside) or None
 
 
+def clock_off(facts: VisitFacts, t: Thresholds) -> str | None:
+    """The phone's clock stood far from the server's when it sent the visit: every time it
+    recorded (the visit's, the photos') may be as wrong, or set back on purpose."""
+    offset = facts.clock_offset_seconds
+    if offset is None or abs(offset) <= t.max_clock_offset_minutes * 60:
+        return None
+    side = "ahead of" if offset > 0 else "behind"
+    return f"phone clock {_duration(abs(offset))} {side} the server's"
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 86_400:
+        return f"{seconds / 86_400:.1f} days"
+    if seconds >= 3_600:
+        return f"{seconds / 3_600:.1f} h"
+    return f"{seconds / 60:.0f} min"
+
+
+def photo_times_apart(facts: VisitFacts, t: Thresholds) -> str | None:
+    """A visit's photos, by the phone's time or their own EXIF, were taken far apart: days
+    apart is two visits (or old photos) made into one."""
+    times = [
+        moment
+        for p in facts.photos
+        for moment in (p.captured_at, p.exif_time)
+        if moment is not None
+    ]
+    if len(times) < 2:
+        return None
+    spread = (max(times) - min(times)).total_seconds()
+    if spread <= t.photo_spread_hours * 3_600:
+        return None
+    return f"photos taken {_duration(spread)} apart"
+
+
+def photo_exif_mismatch(facts: VisitFacts, t: Thresholds) -> str | None:
+    """What a photo's own EXIF says contradicts the visit: taken outside the visit's time, or
+    far from the household (a photo from the gallery rather than the door)."""
+    slack = timedelta(minutes=t.photo_slack_minutes)
+    earliest, latest = facts.started_at - slack, facts.ended_at + slack
+    where = facts.household_point or _gps(facts)
+    reach = t.max_distance_km + (facts.household_radius_km if facts.household_point else 0)
+    found = []
+    for p in facts.photos:
+        if p.exif_time is not None and not earliest <= p.exif_time <= latest:
+            found.append(f"{p.kind} photo {p.sha256[:12]} EXIF time {p.exif_time.isoformat()}")
+        if p.exif_lat is not None and p.exif_lon is not None and where is not None:
+            distance = haversine_km((p.exif_lat, p.exif_lon), where)
+            if distance > reach:
+                found.append(f"{p.kind} photo {p.sha256[:12]} EXIF place {distance:.1f} km away")
+    return "; ".join(found) or None
+
+
+def nik_mismatch(facts: VisitFacts, t: Thresholds) -> str | None:
+    """The NIK on the card shown at the door is no member's of this household in the registry
+    (the server compared it; neither NIK is written here)."""
+    if facts.nik_check != "mismatch":
+        return None
+    return "the NIK typed from the card is not a member's of this household"
+
+
 @dataclass(frozen=True)
 class Check:
     code: str
@@ -292,6 +364,25 @@ CHECKS: tuple[Check, ...] = (
         photo_time_outside_visit,
         "Waktu foto di luar waktu kunjungan",
         "Photo taken outside the visit",
+    ),
+    Check("clock_off", clock_off, "Jam ponsel tidak sesuai jam server", "Phone clock is off"),
+    Check(
+        "photo_times_apart",
+        photo_times_apart,
+        "Foto diambil pada waktu berjauhan",
+        "Photos taken far apart in time",
+    ),
+    Check(
+        "photo_exif_mismatch",
+        photo_exif_mismatch,
+        "Waktu atau lokasi EXIF foto tidak sesuai kunjungan",
+        "Photo's EXIF time or place contradicts the visit",
+    ),
+    Check(
+        "nik_mismatch",
+        nik_mismatch,
+        "NIK di KTP tidak cocok dengan data keluarga",
+        "NIK on the card does not match the household",
     ),
 )
 LABELS: dict[str, tuple[str, str]] = {c.code: (c.label_id, c.label_en) for c in CHECKS} | {

@@ -115,3 +115,63 @@ def approval_refusal(
     if flags and not (flags_reviewed or second_opinion):
         return "flags_unreviewed"
     return None
+
+
+# --- a visit that arrives after the task moved on (the field app's offline days) -------------
+
+ON_TIME, SECOND, NOT_YOURS = "on_time", "second", "not_yours"
+VISITING_STATES = frozenset({"assigned", "visited", "returned"})
+
+# why a visit is kept as late: the phone was offline while the task moved on without it
+LATE_REASONS: dict[str, dict[str, str]] = {
+    "reassigned": {
+        "id": "Tugas sudah dialihkan ke verifikator lain sebelum kunjungan ini terkirim",
+        "en": "The task was given to another verifier before this visit arrived",
+    },
+    "cancelled": {
+        "id": "Tugas sudah dibatalkan sebelum kunjungan ini terkirim",
+        "en": "The task was cancelled before this visit arrived",
+    },
+    "expired": {
+        "id": "Tugas sudah kedaluwarsa sebelum kunjungan ini terkirim",
+        "en": "The task expired before this visit arrived",
+    },
+    "decided": {
+        "id": "Tugas sudah diputuskan supervisor sebelum kunjungan ini terkirim",
+        "en": "The task was decided before this visit arrived",
+    },
+    "already_submitted": {
+        "id": "Kunjungan lain untuk tugas ini sudah terkirim lebih dulu",
+        "en": "Another visit of this task arrived first",
+    },
+}
+
+
+def visit_standing(
+    *,
+    state: str,
+    assignee: str | None,
+    second_assignee: str | None,
+    verifier: str,
+    ever_assigned: bool,
+) -> str:
+    """How a verifier's visit stands against the task as the server has it now.
+
+    ``on_time`` (it moves the task), ``second`` (a second verifier's visit of a submitted task),
+    a ``LATE_REASONS`` code (kept for the supervisor beside the other, the task does not move:
+    the phone was offline while the task was reassigned, cancelled or decided), or ``not_yours``
+    for a verifier who never held the task (refused: nobody sends visits for others' tasks).
+    """
+    if state == "submitted" and second_assignee == verifier:
+        return SECOND
+    if assignee == verifier and state in VISITING_STATES:
+        return ON_TIME
+    if not ever_assigned:
+        return NOT_YOURS
+    if state in ("cancelled", "expired"):
+        return state
+    if state in ("approved", "rejected"):
+        return "decided"
+    if assignee != verifier:
+        return "reassigned"
+    return "already_submitted"

@@ -124,7 +124,7 @@ def assign_second_verifier(session: Session, task_id: int, verifier: str, actor:
     staff = session.get(Staff, verifier)
     if staff is None or staff.role != "verifier" or not staff.active:
         raise Invalid({"verifier": [f"no active verifier {verifier!r}"]})
-    if verifier in _visitors(session, task.id):
+    if verifier in _visitors(session, task.id, with_late=True):
         raise Invalid({"verifier": ["must be another verifier / harus verifikator lain"]})
     task.second_assignee = verifier
     session.add(
@@ -135,6 +135,7 @@ def assign_second_verifier(session: Session, task_id: int, verifier: str, actor:
             action="assign_second_verifier",
             actor=actor,
             note=verifier,
+            assignee=verifier,
         )
     )
     return {"task_id": task.id, "second_assignee": verifier}
@@ -154,17 +155,18 @@ def _check_checker(session: Session, task: Task, actor: str, *, flags_reviewed: 
     """Maker-checker: a supervisor decides, never on a visit of their own; a flagged visit needs
     a second verifier's visit or the supervisor's explicit review of its flags."""
     staff = session.get(Staff, actor)
-    visitors = _visitors(session, task.id)
+    visitors = _visitors(session, task.id)  # a late visit is seen, it is no second opinion
     raised = session.scalars(
         sa.select(FlagRecord.code)
         .join(Visit, Visit.id == FlagRecord.visit_id)
-        .where(Visit.task_id == task.id)
+        .where(Visit.task_id == task.id, sa.not_(Visit.late))
     ).all()
     first = visitors[0] if visitors else ""
+    own = actor in _visitors(session, task.id, with_late=True)
     refusal = lifecycle.approval_refusal(
         approver=actor,
         approver_role=staff.role if staff is not None and staff.active else "",
-        visitor=actor if actor in visitors else first,  # any visit of theirs is their own
+        visitor=actor if own else first,  # any visit of theirs is their own
         flags=list(raised),
         flags_reviewed=flags_reviewed,
         second_visit_by=next((v for v in visitors if v != first), None),
@@ -174,11 +176,13 @@ def _check_checker(session: Session, task: Task, actor: str, *, flags_reviewed: 
         raise Refused(refusal, f"{message['en']} / {message['id']}")
 
 
-def _visitors(session: Session, task_id: int) -> list[str]:
-    """The verifiers who visited for this task, first visit first."""
-    rows = session.execute(
-        sa.select(Visit.verifier).where(Visit.task_id == task_id).order_by(Visit.id)
-    ).all()
+def _visitors(session: Session, task_id: int, with_late: bool = False) -> list[str]:
+    """The verifiers who visited for this task, first visit first (late visits too when
+    ``with_late``)."""
+    query = sa.select(Visit.verifier).where(Visit.task_id == task_id)
+    if not with_late:
+        query = query.where(sa.not_(Visit.late))
+    rows = session.execute(query.order_by(Visit.id)).all()
     seen: list[str] = []
     for (who,) in rows:
         if who not in seen:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.verification.domain import flags as flag_rules
-from services.verification.domain import welfare
+from services.verification.domain import lifecycle, welfare
 from services.verification.errors import NotFound
 from services.verification.models import (
     DecisionRecord,
@@ -114,9 +114,23 @@ def _visits(session, task_id) -> list[dict[str, Any]]:
                 "longitude": visit.longitude,
                 "answers": visit.answers,
                 "submitted_at": visit.submitted_at.isoformat() if visit.submitted_at else None,
+                **_arrival(visit),
             }
         )
     return out
+
+
+def _arrival(visit: Visit) -> dict[str, Any]:
+    """How the visit reached the server: late (and why), the phone's clock, the NIK check."""
+    return {
+        "late": visit.late,
+        "late_reason": visit.late_reason,
+        "late_message": lifecycle.LATE_REASONS.get(visit.late_reason or ""),
+        "device_clock": visit.device_clock.isoformat() if visit.device_clock else None,
+        "received_at": visit.received_at.isoformat() if visit.received_at else None,
+        "clock_offset_seconds": visit.clock_offset_seconds,
+        "nik_check": visit.nik_check,
+    }
 
 
 def _decisions(session, task_id) -> list[dict[str, Any]]:
@@ -150,6 +164,40 @@ def _photos(session: Session, visit: Visit) -> list[dict[str, Any]]:
             "latitude": photo.latitude,
             "longitude": photo.longitude,
             "media_type": photo.media_type,
+            "exif_time": photo.exif_time.isoformat() if photo.exif_time else None,
+            "exif_latitude": photo.exif_latitude,
+            "exif_longitude": photo.exif_longitude,
         }
         for photo in rows
     ]
+
+
+EARLIER_PHOTOS = 6  # per household: the last visit's required kinds and one more
+
+
+def earlier_photos(session: Session, household_ids: list[int]) -> dict[str, list[dict[str, Any]]]:
+    """The photos of each household's last visit that came in time (``{id (as text): [...]}``,
+    a household never visited left out): a verifier going back sees what the last one saw."""
+    last = (
+        sa.select(Visit.household_id, sa.func.max(Visit.id).label("visit_id"))
+        .where(Visit.household_id.in_(household_ids), sa.not_(Visit.late))
+        .group_by(Visit.household_id)
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(Photo.household_id, Photo.sha256, Photo.kind, Photo.captured_at)
+        .join(last, last.c.visit_id == Photo.visit_id)
+        .order_by(Photo.household_id, Photo.kind, Photo.sha256)
+    ).all()
+    found: dict[str, list[dict[str, Any]]] = {}
+    for household_id, sha256, kind, captured_at in rows:
+        photos = found.setdefault(str(household_id), [])
+        if len(photos) < EARLIER_PHOTOS:
+            photos.append(
+                {
+                    "sha256": sha256,
+                    "kind": kind,
+                    "captured_at": captured_at.isoformat() if captured_at else None,
+                }
+            )
+    return found

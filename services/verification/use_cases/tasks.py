@@ -115,7 +115,7 @@ def move(
         task.assignee = None
         task.escalated_at = now()
     task.updated_at = now()
-    _record(session, task, before, task.state, action, actor, note)
+    _record(session, task, before, task.state, action, actor, note, assignee)
     return task
 
 
@@ -204,14 +204,21 @@ def task_of(session: Session, task_id: int) -> dict[str, Any]:
 
 
 def views(session: Session, rows: Sequence[tuple[Task, Household]]) -> list[dict[str, Any]]:
-    """Tasks as lists show them, with the flags of their visits and when they were submitted
-    (two statements for the whole list)."""
+    """Tasks as lists show them, with the flags of their visits, the late visits that came after
+    the task moved on, and when they were submitted (three statements for the whole list)."""
     ids = [task.id for task, _ in rows]
     flags = dict(
         session.execute(
             sa.select(Visit.task_id, sa.func.count(FlagRecord.id))
             .join(FlagRecord, FlagRecord.visit_id == Visit.id)
             .where(Visit.task_id.in_(ids))
+            .group_by(Visit.task_id)
+        ).all()
+    )
+    late = dict(
+        session.execute(
+            sa.select(Visit.task_id, sa.func.count(Visit.id))
+            .where(Visit.task_id.in_(ids), Visit.late)
             .group_by(Visit.task_id)
         ).all()
     )
@@ -228,6 +235,7 @@ def views(session: Session, rows: Sequence[tuple[Task, Household]]) -> list[dict
             **task_view(task, household),
             "overdue": task.state in WAITING_FOR_A_VISIT and task.due_at < at,
             "flag_count": flags.get(task.id, 0),
+            "late_visits": late.get(task.id, 0),
             "submitted_at": submitted[task.id].isoformat() if task.id in submitted else None,
         }
         for task, household in rows
@@ -318,7 +326,7 @@ def reverifications_due(session: Session, at: datetime | None = None, limit: int
     return len(due)
 
 
-def _record(session, task, from_state, to_state, action, actor, note) -> None:
+def _record(session, task, from_state, to_state, action, actor, note, assignee=None) -> None:
     session.add(
         TaskTransition(
             task_id=task.id,
@@ -327,6 +335,7 @@ def _record(session, task, from_state, to_state, action, actor, note) -> None:
             action=action,
             actor=actor,
             note=note,
+            assignee=assignee,
         )
     )
 

@@ -45,7 +45,9 @@ EVERYONE = {"me", "reference.areas", "reference.opd", "reference.pmks", "questio
         (
             "verifier",
             {"households.get", "households.timeline", "households.story", "households.photo"}
-            | {"tasks.list", "tasks.get", "tasks.visit", "reports.households"},
+            | {"tasks.list", "tasks.get", "tasks.visit", "reports.households"}
+            | {"sync.credential"}
+            | policy.DEVICE,
         ),
         (
             "operator",
@@ -65,7 +67,15 @@ def test_what_each_narrow_role_may_call(role, may):
 def test_only_a_verifier_submits_visits_and_only_an_agency_or_admin_answers_referrals():
     assert policy.ENDPOINTS["tasks.visit"].roles == {"verifier"}
     assert policy.ENDPOINTS["referrals.status"].roles == {"admin", "opd"}
-    assert all(policy.allowed(name, "admin") for name in policy.ENDPOINTS if name != "tasks.visit")
+    field_app = {"tasks.visit", "sync.credential"} | policy.DEVICE
+    assert all(policy.allowed(name, "admin") for name in policy.ENDPOINTS if name not in field_app)
+
+
+def test_a_devices_credential_opens_the_sync_endpoints_only_and_only_for_a_verifier():
+    assert set(policy.ENDPOINTS) >= policy.DEVICE
+    assert all(name.startswith("sync.") for name in policy.DEVICE)
+    assert all(policy.ENDPOINTS[name].roles == {"verifier"} for name in policy.DEVICE)
+    assert "sync.credential" not in policy.DEVICE  # issued to a signed-in browser only
 
 
 def test_a_refused_role_gets_403():

@@ -76,6 +76,19 @@ def rumah_photo_at(minutes):
     return (photo("rumah", minutes), *(photo(k) for k in q.REQUIRED_PHOTO_KINDS[1:]))
 
 
+def with_exif(minutes=10, place=SANGATTA):
+    """The required photos, the first with what its own EXIF said (``minutes`` after START)."""
+    first = replace(
+        photo("rumah"),
+        exif_time=START + timedelta(minutes=minutes),
+        exif_lat=place[0],
+        exif_lon=place[1],
+    )
+    return (first, *(photo(k) for k in q.REQUIRED_PHOTO_KINDS[1:]))
+
+
+DAY = 86_400
+
 # (flag, a visit that should raise it, a near miss that should not)
 CASES = [
     ("asset_contradiction", facts(**POOR, has_car=True), facts(has_car=True)),  # not poor
@@ -154,6 +167,46 @@ CASES = [
         replace(facts(), photos=rumah_photo_at(45 + 61)),
         replace(facts(), photos=rumah_photo_at(45 + 60)),
     ),
+    (
+        "far_from_household",  # the desa's centre, as far as its boundary reaches
+        replace(facts(), household_point=north(30), household_radius_km=24.9),
+        replace(facts(), household_point=north(30), household_radius_km=25.1),
+    ),
+    (
+        "clock_off",
+        replace(facts(), clock_offset_seconds=2 * DAY),
+        replace(facts(), clock_offset_seconds=15 * 60),
+    ),
+    (
+        "clock_off",
+        replace(facts(), clock_offset_seconds=-16 * 60),
+        replace(facts(), clock_offset_seconds=None),
+    ),
+    (
+        "photo_times_apart",
+        replace(facts(), photos=rumah_photo_at(13 * 60)),
+        replace(facts(), photos=rumah_photo_at(11 * 60)),
+    ),
+    (
+        "photo_times_apart",  # the EXIF time counts too
+        replace(facts(), photos=with_exif(minutes=-2 * 24 * 60)),
+        replace(facts(), photos=with_exif(minutes=-11 * 60)),
+    ),
+    (
+        "photo_exif_mismatch",
+        replace(facts(), photos=with_exif(minutes=-61)),
+        replace(facts(), photos=with_exif(minutes=-59)),
+    ),
+    (
+        "photo_exif_mismatch",  # 1 km north is the household: 6.1 km from it is too far
+        replace(facts(), photos=with_exif(place=north(7.1))),
+        replace(facts(), photos=with_exif(place=north(5.9))),
+    ),
+    (
+        "nik_mismatch",
+        replace(facts(), nik_check="mismatch"),
+        replace(facts(), nik_check="unreadable"),
+    ),
 ]
 
 
@@ -192,6 +245,13 @@ def test_details_say_what_was_found():
 def test_a_missing_photo_is_named():
     visit = replace(facts(), photos=tuple(p for p in facts().photos if p.kind != "dapur"))
     assert flags.check_visit(visit) == [flags.Flag("missing_photos", "missing photos: dapur")]
+
+
+def test_the_phone_clock_is_told_in_words():
+    late = replace(facts(), clock_offset_seconds=-2 * DAY)
+    assert flags.check_visit(late) == [
+        flags.Flag("clock_off", "phone clock 2.0 days behind the server's")
+    ]
 
 
 def test_thresholds_move_the_line():

@@ -110,3 +110,50 @@ def test_maker_checker(changes, expected):
 def test_every_refusal_has_both_messages():
     assert set(lifecycle.REFUSALS) == {"not_supervisor", "own_visit", "flags_unreviewed"}
     assert all(m["id"] and m["en"] for m in lifecycle.REFUSALS.values())
+
+
+def standing(state, assignee="ani", second=None, verifier="ani", ever=True):
+    return lifecycle.visit_standing(
+        state=state,
+        assignee=assignee,
+        second_assignee=second,
+        verifier=verifier,
+        ever_assigned=ever,
+    )
+
+
+@pytest.mark.parametrize("state", ["assigned", "visited", "returned"])
+def test_the_assignees_visit_is_on_time_while_the_task_waits_for_one(state):
+    assert standing(state) == lifecycle.ON_TIME
+
+
+def test_a_second_verifier_visits_a_submitted_task():
+    assert standing("submitted", second="budi", verifier="budi") == lifecycle.SECOND
+
+
+@pytest.mark.parametrize(
+    ("state", "assignee", "reason"),
+    [
+        ("assigned", "budi", "reassigned"),  # given to another while the phone was offline
+        ("submitted", "budi", "reassigned"),
+        ("open", None, "reassigned"),  # escalated back to the supervisor
+        ("cancelled", "ani", "cancelled"),
+        ("expired", "ani", "expired"),
+        ("approved", "ani", "decided"),
+        ("rejected", "budi", "decided"),
+        ("submitted", "ani", "already_submitted"),  # another of ani's devices was first
+    ],
+)
+def test_a_visit_after_the_task_moved_on_is_late_and_says_why(state, assignee, reason):
+    assert standing(state, assignee=assignee) == reason
+    assert reason in lifecycle.LATE_REASONS
+
+
+def test_a_verifier_who_never_held_the_task_is_refused():
+    assert standing("assigned", assignee="budi", ever=False) == lifecycle.NOT_YOURS
+    assert standing("cancelled", assignee="budi", ever=False) == lifecycle.NOT_YOURS
+
+
+def test_every_late_reason_is_told_in_both_languages():
+    for message in lifecycle.LATE_REASONS.values():
+        assert message["id"] and message["en"]
