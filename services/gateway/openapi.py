@@ -768,6 +768,14 @@ DOCS.update(
             status=201,
             curl=f"curl -X POST -b c.txt -H 'X-CSRF-Token: ...' {BASE}/api/v1/sync/credential",
         ),
+        "sync.credential_end": Doc(
+            "Sign-out on the device: its sync credential ends",
+            "field app",
+            "Ends the credential of the cookie sent (also after the browser session ended) and "
+            "clears the cookie. A device sends `X-Sipmas-Device: 1`.",
+            status=204,
+            curl=f"curl -X DELETE -b c.txt -H 'X-Sipmas-Device: 1' {BASE}/api/v1/sync/credential",
+        ),
         "sync.key": Doc(
             "The public key a phone encrypts a typed NIK with (RSA-OAEP, SHA-256)",
             "field app",

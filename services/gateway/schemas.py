@@ -1076,6 +1076,10 @@ class FieldTasks(_Response):
     tasks = fields.List(fields.Nested(FieldTask), required=True)
     questionnaire = fields.Dict(required=True, metadata={"description": "the form to fill"})
     key = fields.Nested(FieldKey, required=True)
+    wipe_after_days = fields.Float(
+        required=True,
+        metadata={"description": "days without a sync before the app clears what it sent"},
+    )
 
 
 class UploadStored(_Response):

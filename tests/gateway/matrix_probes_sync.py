@@ -88,6 +88,9 @@ SYNC_PROBES = {
     "sync.credential": lambda w, role, where: _probe(
         "POST", "/api/v1/sync/credential", status=201, check=lambda a: a["days"] == 14
     ),
+    "sync.credential_end": lambda w, role, where: _probe(
+        "DELETE", "/api/v1/sync/credential", status=204, check=None
+    ),
     "sync.key": lambda w, role, where: _probe(
         "GET", "/api/v1/sync/key", check=lambda a: a["algorithm"] == "RSA-OAEP-256"
     ),
@@ -102,6 +105,7 @@ SYNC_PROBES = {
 
 SYNC_DENIED_PATHS = {
     "sync.credential": ("POST", "/api/v1/sync/credential"),
+    "sync.credential_end": ("DELETE", "/api/v1/sync/credential"),
     "sync.key": ("GET", "/api/v1/sync/key"),
     "sync.tasks": ("GET", "/api/v1/sync/tasks"),
     "sync.photo": ("GET", "/api/v1/sync/photos/{a_photo}"),

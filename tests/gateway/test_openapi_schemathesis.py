@@ -96,4 +96,4 @@ def test_every_route_is_run():
 NO_INPUT = {"health", "openapi", "docs", "me", "reference.areas", "reference.opd"}
 NO_INPUT |= {"reference.pmks", "questionnaire", "verifiers.list", "reports.verification"}
 NO_INPUT |= {"reports.referrals", "routing.get", "session.get", "session.delete"}
-NO_INPUT |= {"sync.credential", "sync.key", "sync.tasks"}
+NO_INPUT |= {"sync.credential", "sync.credential_end", "sync.key", "sync.tasks"}

@@ -146,6 +146,13 @@ def test_sign_out_and_an_admin_end_a_devices_credential(
     assert refused.status_code == 401 and error_code(refused) == "device_signed_out"
     assert "masuk lagi" in refused.json()["error"]["message"]["id"]
 
+    later = phone(system, verifier)  # its browser session ended meanwhile
+    held = later.http.cookies.get("sipmas_sync")
+    assert later.request("DELETE", "/api/v1/sync/credential", headers=DEVICE).status_code == 204
+    assert later.http.cookies.get("sipmas_sync") is None
+    replayed.http.cookies.set("sipmas_sync", held, path="/api/v1")
+    assert error_code(replayed.get("/api/v1/sync/tasks")) == "device_signed_out"
+
     again = phone(system, verifier)
     assert again.get("/api/v1/sync/tasks").status_code == 200
     people["admin"].ok("DELETE", f"/api/v1/users/{verifier}/sync-credentials")

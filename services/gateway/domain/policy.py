@@ -104,6 +104,7 @@ ENDPOINTS: dict[str, Rule] = {
     # --- end of the web application's pages -------------------------------------------------
     # --- the field app's sync (a verifier's device; ``DEVICE`` below) ------------------------
     "sync.credential": _rule({VERIFIER}, scope="none"),
+    "sync.credential_end": _rule({VERIFIER}, scope="none"),
     "sync.key": _rule({VERIFIER}, person_data=False, scope="none"),
     "sync.tasks": _rule({VERIFIER}, scope="list"),
     "sync.photo": _rule({VERIFIER}),
@@ -117,6 +118,7 @@ PUBLIC = frozenset({"health", "openapi", "docs"})
 # (``http.authenticate_device``). The credential itself is issued to a browser session.
 DEVICE = frozenset(
     {"sync.key", "sync.tasks", "sync.photo", "sync.upload_check", "sync.upload", "sync.visit"}
+    | {"sync.credential_end"}
 )
 
 

@@ -67,10 +67,11 @@ class SessionEndpoints:
         """Ends the session and this device's sync credential (the field app keeps what it has
         not sent until the verifier signs in again)."""
         device = call.request.cookies.get(sync_credentials.COOKIE)
-        if call.session is not None:
+        if call.session is not None or device:
             with self.db.get_session() as session:
-                sessions.sign_out(session, call.session, call.request_id)
-                if device:
+                if call.session is not None:
+                    sessions.sign_out(session, call.session, call.request_id)
+                if device:  # even when the session ended long ago (a day offline)
                     sync_credentials.revoke(session, device, "signed out")
         response = Response(status=204)
         clear_session_cookie(response, call.request)

@@ -21,7 +21,13 @@ from services.gateway import credentials, schemas
 from services.gateway.domain import sync as sync_rules
 from services.gateway.domain.errors import not_found, unwrap
 from services.gateway.domain.reports import iso
-from services.gateway.http import Call, endpoint, json_response, set_sync_cookie
+from services.gateway.http import (
+    Call,
+    clear_sync_cookie,
+    endpoint,
+    json_response,
+    set_sync_cookie,
+)
 from services.gateway.use_cases import field_key, photos, sync_credentials, uploads
 from services.verification.domain import questionnaire
 from sipmas import evidence, reference
@@ -51,6 +57,18 @@ class SyncEndpoints:
         set_sync_cookie(response, request, issued.cookie, int(days * 86_400))
         return response
 
+    @endpoint("DELETE", f"{API}/sync/credential", "sync.credential_end")
+    def end_sync_credential(self: Any, call: Call) -> Response:
+        """Sign-out on the device: its credential ends (even after its browser session did)."""
+        cookie = call.request.cookies.get(sync_credentials.COOKIE)
+        if cookie:
+            with self.db.get_session() as session:
+                sync_credentials.revoke(session, cookie, "signed out")
+        call.audit(subject="sync credential ended on the device")
+        response = Response(status=204)
+        clear_sync_cookie(response, call.request)
+        return response
+
     @endpoint("GET", f"{API}/sync/key", "sync.key")
     def field_key(self: Any, call: Call) -> Response:
         return json_response(_key(), headers=NO_STORE)
@@ -69,6 +87,7 @@ class SyncEndpoints:
             "tasks": [_field_task(t, verifier, households, earlier) for t in tasks],
             "questionnaire": questionnaire.form(),
             "key": _key(),
+            "wipe_after_days": sync_credentials.wipe_days(),
         }
         return json_response(answer, headers=NO_STORE)
 

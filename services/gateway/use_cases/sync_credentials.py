@@ -37,6 +37,12 @@ def sync_days() -> float:
     return float(settings.env("SIPMAS_SYNC_DAYS", "14"))
 
 
+def wipe_days() -> float:
+    """Days without a sync after which the field app clears what it sent and cached (never
+    what it has not sent): ``SIPMAS_FIELD_WIPE_DAYS``, by default as long as a credential."""
+    return float(settings.env("SIPMAS_FIELD_WIPE_DAYS", str(sync_days())))
+
+
 class Unauthenticated(Exception):
     """No live credential: ``reason`` (unknown, revoked, expired, inactive, role) is for the
     log; the device hears one answer (sign in again)."""
