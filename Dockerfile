@@ -5,6 +5,7 @@
 # Build: docker build -t sipmas .    Deploy: docker compose up, or deploy/k8s (deploy/README.md).
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG NODE_IMAGE=node:20-bookworm-slim
 
 # --- builder: a virtual environment with the pinned dependencies and SIPMAS itself ------------
 FROM ${PYTHON_IMAGE} AS builder
@@ -25,14 +26,24 @@ COPY sipmas_cli ./sipmas_cli
 COPY services ./services
 RUN pip install --quiet --no-deps .
 
-# --- runtime: the venv, two scripts, no compilers, not root ------------------------------------
+# --- web: the browser application and the field app (web/dist), built with npm -----------------
+FROM ${NODE_IMAGE} AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web ./
+RUN npm run build
+
+# --- runtime: the venv, the built web app, two scripts, no compilers, not root -----------------
 FROM ${PYTHON_IMAGE}
 ARG SIPMAS_UID=10001
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     SIPMAS_EVIDENCE_ROOT=/var/lib/sipmas/evidence \
-    SIPMAS_UPLOAD_ROOT=/var/lib/sipmas/uploads
+    SIPMAS_UPLOAD_ROOT=/var/lib/sipmas/uploads \
+    SIPMAS_FIELD_KEY_DIR=/var/lib/sipmas/keys \
+    SIPMAS_WEB_ROOT=/app/web/dist
 
 # tzdata: quiet hours and the agencies' digest follow Asia/Makassar (zoneinfo).
 RUN apt-get update \
@@ -41,10 +52,12 @@ RUN apt-get update \
  && groupadd --system --gid ${SIPMAS_UID} sipmas \
  && useradd --system --uid ${SIPMAS_UID} --gid sipmas --home-dir /app --no-create-home \
             --shell /usr/sbin/nologin sipmas \
- && install -d -o sipmas -g sipmas /var/lib/sipmas/evidence /var/lib/sipmas/uploads
+ && install -d -o sipmas -g sipmas /var/lib/sipmas/evidence /var/lib/sipmas/uploads \
+ && install -d -m 0700 -o sipmas -g sipmas /var/lib/sipmas/keys
 
 COPY --from=builder /opt/venv /opt/venv
 WORKDIR /app
+COPY --from=web /web/dist ./web/dist
 COPY config.yaml ./
 COPY --chmod=0755 deploy/entrypoint.sh deploy/healthcheck.py ./deploy/
 

@@ -248,7 +248,8 @@ def test_one_image_everywhere_running_as_its_non_root_user():
 def test_dockerfile_builds_one_non_root_image_without_build_tools():
     text = support.DOCKERFILE.read_text()
     stages = re.findall(r"^FROM\s+(\S+)", text, re.M)
-    assert len(stages) == 2, "a builder stage and a runtime stage"
+    assert len(stages) == 3, "a Python builder stage, a web (npm) stage and a runtime stage"
+    assert re.search(r"^COPY --from=web /web/dist \./web/dist$", text, re.M)
     assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11-slim", text, re.M)
     stage = support.final_stage()
     assert stage.workdir == "/app"
@@ -263,12 +264,15 @@ def test_dockerfile_builds_one_non_root_image_without_build_tools():
 def test_dockerignore_keeps_out_what_the_image_must_not_hold_and_nothing_it_needs():
     needed = ["pyproject.toml", "README.md", "config.yaml", "deploy/entrypoint.sh"]
     needed += ["deploy/healthcheck.py", "sipmas_cli/main.py", "services/registry/service.py"]
+    needed += ["web/package.json", "web/package-lock.json", "web/src/main.tsx", "web/index.html"]
     needed += [str(p.relative_to(ROOT)) for p in (ROOT / "sipmas" / "reference").rglob("*.csv")]
     for path in needed:
         assert not support.dockerignored(path), path
     for path in [".venv/bin/python", ".git/HEAD", "tests/conftest.py", "var/evidence/ab/x"]:
         assert support.dockerignored(path), path
     assert support.dockerignored("sipmas/__pycache__/cli.cpython-311.pyc")
+    assert support.dockerignored("web/node_modules/preact/package.json")  # installed in the stage
+    assert support.dockerignored("web/dist/index.html")  # built in the stage
 
 
 def tracked_files(top: str) -> Iterator[Path]:
@@ -481,7 +485,7 @@ def test_volumes_are_declared_mounted_alike_and_hold_the_paths_the_services_writ
         assert service["read_only"] is True and service["tmpfs"] == ["/tmp"]
         mounts = support.compose_mounts(service)
         env = support.compose_environment(service)
-        for variable in ("SIPMAS_EVIDENCE_ROOT", "SIPMAS_UPLOAD_ROOT"):
+        for variable in ("SIPMAS_EVIDENCE_ROOT", "SIPMAS_UPLOAD_ROOT", "SIPMAS_FIELD_KEY_DIR"):
             if variable in env:  # set for this service: it is a volume (the rest is read-only)
                 assert env[variable] in {path for _, path, _ in mounts}, (name, variable)
         expected = {(f"sipmas-{source}", path, ro) for source, path, ro in mounts}
