@@ -419,7 +419,7 @@ def authenticate_device(service: Any, request: Request) -> Principal:
     with service.db.get_session() as session:  # commits the note of its use
         try:
             principal = sync_credentials.authenticate(session, cookie)
-        except sync_credentials.Unauthenticated as refused:
+        except identity.Unauthenticated as refused:
             refusal = refused
     if refusal is not None:
         log.info("request %s: device refused (%s)", request.environ[REQUEST_ID], refusal.reason)
@@ -493,49 +493,29 @@ def serve(service: Any, method: Callable, name: str, request: Request, values: d
 def set_session_cookie(response: Response, request: Request, cookie: str, max_age: int) -> None:
     """``sipmas_session``: HttpOnly, SameSite=Strict, Path=/, Secure over HTTPS (or always, with
     ``SIPMAS_COOKIE_SECURE=1``)."""
-    response.set_cookie(
-        session_rules.COOKIE,
-        cookie,
-        max_age=max_age,
-        path="/",
-        secure=security.is_https(request) or session_rules.cookie_always_secure(),
-        httponly=True,
-        samesite="Strict",
-    )
-
-
-def set_sync_cookie(response: Response, request: Request, cookie: str, max_age: int) -> None:
-    """``sipmas_sync``: the device's credential, HttpOnly (the app's scripts never hold it),
-    SameSite=Strict, Path=/api/v1, Secure over HTTPS."""
-    response.set_cookie(
-        sync_credentials.COOKIE,
-        cookie,
-        max_age=max_age,
-        path=sync_credentials.COOKIE_PATH,
-        secure=security.is_https(request) or session_rules.cookie_always_secure(),
-        httponly=True,
-        samesite="Strict",
-    )
-
-
-def clear_sync_cookie(response: Response, request: Request) -> None:
-    response.delete_cookie(
-        sync_credentials.COOKIE,
-        path=sync_credentials.COOKIE_PATH,
-        secure=security.is_https(request) or session_rules.cookie_always_secure(),
-        httponly=True,
-        samesite="Strict",
-    )
+    response.set_cookie(session_rules.COOKIE, cookie, max_age, **_cookie(request, "/"))
 
 
 def clear_session_cookie(response: Response, request: Request) -> None:
-    response.delete_cookie(
-        session_rules.COOKIE,
-        path="/",
-        secure=security.is_https(request) or session_rules.cookie_always_secure(),
-        httponly=True,
-        samesite="Strict",
-    )
+    response.delete_cookie(session_rules.COOKIE, **_cookie(request, "/"))
+
+
+def set_sync_cookie(response: Response, request: Request, cookie: str, max_age: int) -> None:
+    """``sipmas_sync``: the device's credential, as the session's cookie but for Path=/api/v1
+    (the app's scripts never hold it either)."""
+    path = sync_credentials.COOKIE_PATH
+    response.set_cookie(sync_credentials.COOKIE, cookie, max_age, **_cookie(request, path))
+
+
+def clear_sync_cookie(response: Response, request: Request) -> None:
+    path = sync_credentials.COOKIE_PATH
+    response.delete_cookie(sync_credentials.COOKIE, **_cookie(request, path))
+
+
+def _cookie(request: Request, path: str) -> dict[str, Any]:
+    """How SIPMAS sets its cookies: HttpOnly, SameSite=Strict, Secure over HTTPS."""
+    secure = security.is_https(request) or session_rules.cookie_always_secure()
+    return {"path": path, "secure": secure, "httponly": True, "samesite": "Strict"}
 
 
 def as_response(result: Any) -> Response:

@@ -90,6 +90,19 @@ _BY_TOKEN = (  # built once: every request asks it (``authenticate``)
 )
 
 
+def note_use(session: Session, record: Token | SyncCredential, now: datetime) -> None:
+    """Write that a token or a device credential was used, at most once a minute (every request
+    asks; a write for each would be a write per request)."""
+    if record.last_used_at is None or record.last_used_at < now - LAST_USED_EVERY:
+        model = type(record)
+        session.execute(
+            sa.update(model)
+            .where(model.id == record.id)
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def authenticate(session: Session, token: str) -> Principal:
     """The principal a bearer token stands for; raises :class:`Unauthenticated`.
 
@@ -107,13 +120,7 @@ def authenticate(session: Session, token: str) -> Principal:
         raise Unauthenticated("expired")
     if not user.active:
         raise Unauthenticated("inactive")
-    if record.last_used_at is None or record.last_used_at < now - LAST_USED_EVERY:
-        session.execute(
-            sa.update(Token)
-            .where(Token.id == record.id)
-            .values(last_used_at=now)
-            .execution_options(synchronize_session=False)
-        )
+    note_use(session, record, now)
     return principal_of(user, record.id)
 
 

@@ -23,13 +23,12 @@ from sqlalchemy.orm import Session
 from services.gateway.domain import policy
 from services.gateway.domain.users import Principal
 from services.gateway.models import SyncCredential, User
-from services.gateway.use_cases.identity import principal_of
+from services.gateway.use_cases.identity import Unauthenticated, note_use, principal_of
 from sipmas import settings
 
 COOKIE = "sipmas_sync"
 COOKIE_PATH = "/api/v1"  # the sign-out (/api/v1/session) sees it too, and ends it
 COOKIE_BYTES = 32
-LAST_USED_EVERY = timedelta(minutes=1)
 MAX_USER_AGENT = 300
 
 
@@ -41,15 +40,6 @@ def wipe_days() -> float:
     """Days without a sync after which the field app clears what it sent and cached (never
     what it has not sent): ``SIPMAS_FIELD_WIPE_DAYS``, by default as long as a credential."""
     return float(settings.env("SIPMAS_FIELD_WIPE_DAYS", str(sync_days())))
-
-
-class Unauthenticated(Exception):
-    """No live credential: ``reason`` (unknown, revoked, expired, inactive, role) is for the
-    log; the device hears one answer (sign in again)."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -91,7 +81,8 @@ _BY_COOKIE = (
 
 def authenticate(session: Session, cookie: str) -> Principal:
     """The verifier a device's credential stands for (``via="sync"``); raises
-    :class:`Unauthenticated`."""
+    ``identity.Unauthenticated`` (unknown, revoked, expired, inactive, role: for the log; the
+    device hears one answer, sign in again)."""
     if not cookie or len(cookie) > 200:
         raise Unauthenticated("unknown")
     found = session.execute(_BY_COOKIE, {"sha256": credential_hash(cookie)}).one_or_none()
@@ -106,13 +97,7 @@ def authenticate(session: Session, cookie: str) -> Principal:
         raise Unauthenticated("inactive")
     if user.role != policy.VERIFIER:
         raise Unauthenticated("role")
-    if record.last_used_at is None or record.last_used_at < now - LAST_USED_EVERY:
-        session.execute(
-            sa.update(SyncCredential)
-            .where(SyncCredential.id == record.id)
-            .values(last_used_at=now)
-            .execution_options(synchronize_session=False)
-        )
+    note_use(session, record, now)
     return dataclasses.replace(principal_of(user), via="sync")
 
 
