@@ -10,7 +10,7 @@ export SIPMAS_SMS_GATEWAY_URL ?= http://127.0.0.1:9090/sms
 export SIPMAS_NOTIFY_RATE_EMAIL_PER_MINUTE ?= 1200
 export SIPMAS_NOTIFY_RATE_SMS_PER_MINUTE ?= 600
 
-.PHONY: install services run web web-if-npm test lint format bench bench-import bench-outbox bench-pipeline bench-search clean
+.PHONY: install services run web web-if-npm web-build web-check chromium test lint format bench bench-import bench-outbox bench-pipeline bench-search bench-web clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -42,6 +42,24 @@ web-if-npm:
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory web/dist/index.html; \
 	 else echo "npm not found: the web application is not built (the API runs; see web/README.md)"; fi
 
+# The tests need the app built and checked: npm (Node.js >= 20.19) is required there.
+NEED_NPM = @command -v npm >/dev/null 2>&1 || { echo "make test needs npm (Node.js >= 20.19) for the web application (web/README.md)"; exit 1; }
+
+web-build: ## web/dist when missing or older than its sources (npm ci first when the lock changed)
+	$(NEED_NPM)
+	@$(MAKE) --no-print-directory web/dist/index.html
+
+web-check: web-build ## the web application's own checks: ESLint + no-HTML, TypeScript, Prettier
+	cd web && npm run --silent lint && npm run --silent typecheck && npm run --silent format:check
+
+# The browser tests drive Debian's Chromium with Playwright (its own browser download cannot work
+# on the district's closed network, nor here): installed with apt-get when missing.
+CHROMIUM ?= /usr/bin/chromium
+
+chromium:
+	@test -x $(CHROMIUM) || { echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 run: install services web-if-npm ## the whole system: migrations, reference data, queues, every service, the web app
 	$(PY) -m sipmas_cli migrate
 	@echo "SIPMAS running: $(SERVICE_MODULES) on $${AMQP_URI:-amqp://127.0.0.1:5672/}."
@@ -57,7 +75,7 @@ run: install services web-if-npm ## the whole system: migrations, reference data
 # tests/unit needs neither: it runs with the database and the broker pointed at closed ports.
 UNREACHABLE := SIPMAS_DATABASE_URL_TEMPLATE=postgresql://postgres@127.0.0.1:9/unreachable_{service} AMQP_URI=amqp://guest:guest@127.0.0.1:9/
 
-test: install services ## lint; unit tests with no database or broker; then the rest on the real ones
+test: install services chromium web-check ## lint (Python and the web app); unit tests with no database or broker; then the rest on the real ones, the browser tests included
 	$(VENV)/bin/ruff check --no-cache .
 	$(VENV)/bin/ruff format --check .
 	$(UNREACHABLE) $(VENV)/bin/pytest tests/unit
@@ -71,7 +89,7 @@ format:
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: bench-outbox bench-import bench-pipeline bench-search ## benchmarks (not tests): figures beside their raw baselines
+bench: bench-outbox bench-import bench-pipeline bench-search bench-web ## benchmarks (not tests): figures beside their raw baselines
 
 bench-outbox: install services
 	$(PY) -m benchmarks.outbox_relay
@@ -84,6 +102,9 @@ bench-pipeline: install services
 
 bench-search: install services
 	$(PY) -m benchmarks.search
+
+bench-web: install services chromium web-build ## the web app: first-screen bytes, loads over a slow link, search and dashboard with 1,000,000 people
+	$(PY) -m benchmarks.web
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

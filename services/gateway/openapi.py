@@ -373,6 +373,17 @@ DOCS: dict[str, Doc] = {
         response=schemas.TaskCounts,
         curl=f"curl {TOKEN} '{BASE}/api/v1/reports/tasks?group_by=assignee'",
     ),
+    "reports.dashboard": Doc(
+        "The dashboard's figures: households, poor and extreme poor per desa on two days",
+        "reports",
+        "Every desa of your area on day ``a`` and day ``b`` (today: the registry as it stands); "
+        "poor = classed miskin or sangat_miskin by the latest verification, extreme poor as "
+        "``reports/households?extreme_poor=true`` counts them. A past day's figures are kept "
+        "up to ten minutes.",
+        query=schemas.DashboardQuery,
+        response=schemas.Dashboard,
+        curl=f"curl {TOKEN} '{BASE}/api/v1/reports/dashboard?a=2025-12-01&b=2026-12-01'",
+    ),
     "reports.verification": Doc(
         "Verification progress of your area: tasks per kecamatan and state",
         "reports",

@@ -762,6 +762,11 @@ class Questionnaire(_Response):
     outcomes = fields.List(fields.Nested(LabelledCode), required=True)
     photo_kinds = fields.List(fields.Nested(PhotoKind), required=True)
     reject_reasons = fields.List(fields.Nested(Message), required=True)
+    deprivations = fields.List(
+        fields.Nested(LabelledCode),
+        required=True,
+        metadata={"description": "what the current rule set may find lacking, in words"},
+    )
 
 
 class StoryEntry(_Response):
@@ -780,6 +785,49 @@ class StoryEntry(_Response):
 class Story(_Response):
     household_id = fields.Integer(required=True)
     entries = fields.List(fields.Nested(StoryEntry), required=True)
+
+
+class DashboardQuery(_Request):
+    """The two days the dashboard compares (``a`` before ``b``; today at the latest)."""
+
+    a = fields.Date(
+        required=True,
+        validate=validate.Range(date(2000, 1, 1), date(2100, 12, 31)),
+        metadata={"description": "the earlier day (YYYY-MM-DD)"},
+    )
+    b = fields.Date(
+        required=True,
+        validate=validate.Range(date(2000, 1, 1), date(2100, 12, 31)),
+        metadata={"description": "the later day: today is the registry as it stands"},
+    )
+
+    @validates_schema
+    def _in_order(self, data, **_kwargs) -> None:
+        if data.get("a") and data.get("b") and data["a"] > data["b"]:
+            raise ValidationError("must not be after b / tidak boleh sesudah b", "a")
+
+
+class DashboardRow(_Response):
+    kecamatan = _text()
+    kecamatan_name = _text()
+    desa = fields.String(required=True)
+    desa_name = _text()
+    total = fields.Integer(required=True)
+    poor = fields.Integer(required=True, metadata={"description": "miskin or sangat_miskin"})
+    extreme = fields.Integer(required=True, metadata={"description": "extreme poor"})
+
+
+class DashboardDay(_Response):
+    at = fields.String(required=True)
+    total = fields.Integer(required=True)
+    poor = fields.Integer(required=True)
+    extreme = fields.Integer(required=True)
+    rows = fields.List(fields.Nested(DashboardRow), required=True)
+
+
+class Dashboard(_Response):
+    a = fields.Nested(DashboardDay, required=True)
+    b = fields.Nested(DashboardDay, required=True)
 
 
 class Conflicts(_Response):

@@ -26,6 +26,7 @@ from sipmas import db
 from sipmas_cli import synthetic
 from tests.gateway.matrix_probes_sync import SYNC_DENIED_PATHS, SYNC_PROBES
 from tests.gateway.matrix_probes_users import USER_DENIED_PATHS, USER_PROBES
+from tests.gateway.matrix_probes_web import WEB_DENIED_PATHS, WEB_PROBES
 from tests.gateway.support_http import (
     DESA_A,
     DESA_B,
@@ -571,6 +572,7 @@ PROBES: dict[str, Callable[[World, str, str], Probe]] = {
 
 PROBES.update(USER_PROBES)  # user administration: tests/gateway/matrix_probes_users.py
 PROBES.update(SYNC_PROBES)  # the field app's sync: tests/gateway/matrix_probes_sync.py
+PROBES.update(WEB_PROBES)  # the web pages' own: tests/gateway/matrix_probes_web.py
 
 
 def cases() -> list[tuple[str, str, str]]:
@@ -658,6 +660,7 @@ DENIED_PATHS = {
 
 
 DENIED_PATHS.update(USER_DENIED_PATHS)
+DENIED_PATHS.update(WEB_DENIED_PATHS)
 DENIED_PATHS.update(SYNC_DENIED_PATHS)
 
 

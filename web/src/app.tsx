@@ -8,7 +8,7 @@ import { lang, onLangChange, setLang, t } from './i18n';
 import { LANDING, navFor } from './roles';
 import { Link, location, match, navigate, safeNext } from './router';
 import { ROUTES, loadAccount, type RouteDef, type RouteProps } from './routes';
-import { endSession, loadSession, sessionStore } from './session';
+import { endSession, sessionStore } from './session';
 import { useStore } from './store';
 import { SignIn } from './screens/SignIn';
 import { ErrorBox, LiveRegion, Loading } from './ui/feedback';
@@ -180,8 +180,7 @@ export function App() {
   const here = useStore(location);
 
   useEffect(() => {
-    document.documentElement.lang = lang();
-    void loadSession();
+    document.documentElement.lang = lang(); // the session is asked for by main.tsx
   }, []);
 
   // Send people where they belong: signed out → /signin; signed in → away from /signin and /.

@@ -144,3 +144,13 @@ export function coords(lat: number | null | undefined, lng: number | null | unde
   if (lat === null || lat === undefined || lng === null || lng === undefined) return '—';
   return `${lat.toFixed(5)}, ${lng.toFixed(5)}`;
 }
+
+/** Whole years from a birth date (YYYY-MM-DD) to today in WITA; null when unknown. */
+export function age(birth: string | null | undefined, now: Date = new Date()): number | null {
+  if (!birth || !DATE_ONLY.test(birth)) return null;
+  const today = witaDay(now);
+  const [y, m, d] = birth.split('-').map(Number) as [number, number, number];
+  const [ty, tm, td] = today.split('-').map(Number) as [number, number, number];
+  const years = ty - y - (tm < m || (tm === m && td < d) ? 1 : 0);
+  return years >= 0 ? years : null;
+}

@@ -2,6 +2,7 @@
 // their own, to become the offline field app), so a role downloads only what it uses.
 import type { ComponentType } from 'preact';
 import type { Role } from './api/types';
+import { dashboardAhead } from './screens/dashboard/ahead';
 
 export interface RouteProps {
   params: Record<string, string>;
@@ -77,3 +78,21 @@ export const ROUTES: RouteDef[] = [
 ];
 
 export const loadAccount = account;
+
+/** Start fetching the screen of `path` (its chunk) before the session is known, when the
+ * screen does not depend on the role; the dashboard also starts fetching its figures. A
+ * signed-out visitor's requests are simply refused (quietly). */
+export function preload(path: string): void {
+  if (path === '/dashboard') {
+    dashboardAhead();
+    void dashboard().catch(() => undefined);
+    return;
+  }
+  const params = (pattern: string) => {
+    const want = pattern.split('/').filter(Boolean);
+    const have = path.split('/').filter(Boolean);
+    return want.length === have.length && want.every((w, i) => w.startsWith(':') || w === have[i]);
+  };
+  const route = ROUTES.find((r) => params(r.pattern));
+  if (route && route.pattern !== '/tasks') void route.load('admin').catch(() => undefined);
+}

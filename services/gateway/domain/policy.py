@@ -97,6 +97,7 @@ ENDPOINTS: dict[str, Rule] = {
     "reports.tasks": _rule({ADMIN, SUPERVISOR}, person_data=False, scope="list"),
     "reports.verification": _rule({ADMIN, SUPERVISOR, VIEWER}, person_data=False, scope="list"),
     "reports.referrals": _rule({ADMIN, SUPERVISOR, VIEWER}, person_data=False, scope="list"),
+    "reports.dashboard": _rule({ADMIN, SUPERVISOR, VIEWER}, person_data=False, scope="list"),
     "referrals.get": _rule({ADMIN, SUPERVISOR, OPD}),
     "referrals.evidence": _rule({ADMIN, SUPERVISOR, OPD}),
     "routing.get": _rule({ADMIN, SUPERVISOR}, person_data=False, scope="none"),
@@ -215,6 +216,16 @@ def opd_referral(referral: Mapping[str, Any]) -> dict[str, Any]:
     """Only what ``referral.<opd>.*`` messages carry (the referral service builds that view;
     this keeps the gateway from passing on anything more, whatever it is given)."""
     return {k: v for k, v in referral.items() if k in OPD_REFERRAL_FIELDS}
+
+
+# What an agency itself answered on its own referral: its evidence file and its reason for
+# rejecting. Shown back to it on the referral's own page (``GET /referrals/{id}``).
+OPD_OWN_ANSWER_FIELDS = ("evidence_ref", "reason")
+
+
+def opd_own_answer(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The agency's own answer, from the referral's record."""
+    return {k: record.get(k) for k in OPD_OWN_ANSWER_FIELDS}
 
 
 # --- no NIK leaves the gateway ------------------------------------------------------------------

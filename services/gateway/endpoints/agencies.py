@@ -21,6 +21,9 @@ class AgencyEndpoints:
     @endpoint("GET", f"{API}/referrals/<int:referral_id>", "referrals.get")
     def get_referral(self, call: Call, referral_id: int) -> dict[str, Any]:
         referral = self._referral(call, referral_id)
+        if call.user.role == policy.OPD:  # and what it answered itself: its evidence, its reason
+            record = self._referral(call, referral_id, view="staff")
+            referral = {**referral, **policy.opd_own_answer(record)}
         call.audit(_household_of(referral), subject=f"referral {referral_id}")
         return referral
 

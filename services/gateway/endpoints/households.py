@@ -1,19 +1,25 @@
 """A household's page beyond its record: its whole story on one timeline, the photos of its
-visits, and the conflicts of values a person must settle."""
+visits, and the conflicts of values a person must settle; and the dashboard's household figures
+of two days (what the district's households look like, then and now)."""
 
 from __future__ import annotations
 
+import time
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from werkzeug.wrappers import Response
 
 from services.gateway import schemas
-from services.gateway.domain import policy, story
+from services.gateway.domain import dashboard, policy, story
 from services.gateway.domain.errors import not_found, unwrap
 from services.gateway.http import Call, endpoint
 from services.gateway.use_cases import photos
+from sipmas import settings
 
 API = "/api/v1"
+PAST_DAYS = dashboard.PastDays(time.monotonic)  # shared by the workers of this gateway
 
 
 class HouseholdEndpoints:
@@ -65,3 +71,34 @@ class HouseholdEndpoints:
         )
         call.audit([answer["household_id"]], subject=f"resolve conflict {conflict_id}")
         return answer
+
+    @endpoint("GET", f"{API}/reports/dashboard", "reports.dashboard")
+    def dashboard_figures(self, call: Call) -> dict[str, Any]:
+        """Households, poor and extreme poor per desa on two days (``a`` before ``b``): the four
+        counts asked of the registry at once; a past day's kept a while (``domain.dashboard``)."""
+        query = call.query(schemas.DashboardQuery())
+        area = policy.area(call.user)
+        today = datetime.now(ZoneInfo(settings.local_timezone())).date()
+        days: dict[str, dict[str, Any] | None] = {}
+        asked = {}
+        for key in ("a", "b"):
+            day: date = query[key]
+            text = day.isoformat()
+            kept = PAST_DAYS.get(area, text) if day < today else None
+            days[key] = kept
+            if kept is None and text not in asked:
+                by_class, extreme = dashboard.counts_requests(None if day >= today else text, area)
+                asked[text] = (
+                    self.registry.household_counts.call_async(by_class),
+                    self.registry.household_counts.call_async(extreme),
+                )
+        made = {}
+        for text, (by_class, extreme) in asked.items():
+            made[text] = dashboard.snapshot(
+                text, unwrap(by_class.result()), unwrap(extreme.result())
+            )
+            if date.fromisoformat(text) < today:
+                PAST_DAYS.put(area, text, made[text])
+        for key in ("a", "b"):
+            days[key] = days[key] or made[query[key].isoformat()]
+        return days

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.gateway.http import Call, endpoint
-from services.verification.domain import questionnaire
+from services.verification.domain import questionnaire, welfare
 from sipmas import reference
 
 API = "/api/v1"
@@ -46,4 +46,10 @@ class ReferenceEndpoints:
 
     @endpoint("GET", f"{API}/questionnaire", "questionnaire")
     def get_questionnaire(self, call: Call) -> dict[str, Any]:
-        return questionnaire.form()
+        """The visit form, and what the current rule set may find lacking (the reasons a
+        decision and a referral name) in words."""
+        deprivations = [
+            {"code": d.code, "label_id": d.label_id, "label_en": d.label_en}
+            for d in welfare.rule_set().deprivations
+        ]
+        return {**questionnaire.form(), "deprivations": deprivations}

@@ -36,7 +36,11 @@ EVERYONE = {"me", "reference.areas", "reference.opd", "reference.pmks", "questio
 @pytest.mark.parametrize(
     ("role", "may"),
     [
-        ("viewer", {"reports.households", "reports.verification", "reports.referrals"}),
+        (
+            "viewer",
+            {"reports.households", "reports.verification", "reports.referrals"}
+            | {"reports.dashboard"},
+        ),
         (
             "opd",
             {"referrals.list", "referrals.get", "referrals.evidence", "referrals.status"}

@@ -3,6 +3,7 @@ import type {
   ApiToken,
   ImportBatch,
   ImportDetail,
+  ImportStarted,
   RoutingTable,
   UserInput,
   UserRow,
@@ -14,12 +15,13 @@ export function startImport(source: string, file: File) {
   const form = new FormData();
   form.append('source', source);
   form.append('file', file, file.name);
-  return postForm<{ batch_id: number; status: string }>('/imports', form);
+  return postForm<ImportStarted>('/imports', form);
 }
 export const imports = (signal?: AbortSignal) =>
   get<{ imports: ImportBatch[] }>('/imports', { limit: 50 }, signal).then((r) => r.imports);
-export const importBatch = (id: number, signal?: AbortSignal) =>
-  get<ImportDetail>(`/imports/${id}`, undefined, signal);
+/** An import's status and one page of its row report. */
+export const importBatch = (id: number, offset: number, limit: number, signal?: AbortSignal) =>
+  get<ImportDetail>(`/imports/${id}`, { problems_offset: offset, problems_limit: limit }, signal);
 export const importReportUrl = (id: number) => `${API}/imports/${id}/report.csv`;
 
 export const users = (signal?: AbortSignal) =>
@@ -36,13 +38,16 @@ export const tokens = (username: string, signal?: AbortSignal) =>
     undefined,
     signal,
   ).then((r) => r.tokens);
-export const createToken = (username: string) =>
-  post<{ token: string }>(`/users/${encodeURIComponent(username)}/tokens`);
-export const revokeToken = (id: number) => del<undefined>(`/tokens/${id}`);
+export const createToken = (username: string, label: string | null) =>
+  post<{ id: number; token: string; expires_at: string }>(
+    `/users/${encodeURIComponent(username)}/tokens`,
+    label ? { label } : {},
+  );
+export const revokeToken = (id: number) => del<ApiToken>(`/tokens/${id}`);
 export const revokeSync = (username: string) =>
-  del<undefined>(`/users/${encodeURIComponent(username)}/sync-credentials`);
+  del<{ revoked: number }>(`/users/${encodeURIComponent(username)}/sync-credentials`);
 
 export const routingTable = (signal?: AbortSignal) =>
   get<RoutingTable>('/routing-table', undefined, signal);
 export const proposeRouting = (csv: string, note: string) =>
-  post<RoutingTable>('/routing-table', { csv, note });
+  post<{ version: number; rules: number; loaded_by: string }>('/routing-table', { csv, note });

@@ -121,6 +121,32 @@ interface ErrorBody {
   };
 }
 
+/** `fields` as one shape: the registry names list items `members[0]`, marshmallow nests them
+ * by index (`members.0`); both become `{members: {"0": {...}}}`. */
+export function normalFields(fields: FieldErrors): FieldErrors {
+  const out: FieldErrors = {};
+  const put = (key: string, value: FieldErrors | FieldMessages) => {
+    const item = /^(.+?)\[(\d+)\]$/.exec(key);
+    const normal = Array.isArray(value) ? value : normalFields(value);
+    if (!item) {
+      const known = out[key];
+      out[key] =
+        known && !Array.isArray(known) && !Array.isArray(normal) ? { ...known, ...normal } : normal;
+      return;
+    }
+    const [, base, index] = item as unknown as [string, string, string];
+    const branch = out[base];
+    const list: FieldErrors = branch && !Array.isArray(branch) ? branch : {};
+    list[index] = normal;
+    out[base] = list;
+  };
+  for (const [key, value] of Object.entries(fields)) {
+    if (typeof value === 'string') put(key, [value]);
+    else put(key, value);
+  }
+  return out;
+}
+
 async function toApiError(response: Response): Promise<ApiError> {
   let body: ErrorBody = {};
   try {
@@ -137,7 +163,7 @@ async function toApiError(response: Response): Promise<ApiError> {
       id: `Permintaan gagal (HTTP ${response.status}).`,
       en: `The request failed (HTTP ${response.status}).`,
     },
-    e.fields && Object.keys(e.fields).length ? e.fields : null,
+    e.fields && Object.keys(e.fields).length ? normalFields(e.fields) : null,
     e.request_id ?? response.headers.get('X-Request-Id'),
     Number.isFinite(retry) && retry > 0 ? retry : null,
   );

@@ -27,4 +27,7 @@ export const photoUrl = (householdId: number, sha256: string, size: 'thumb' | 'f
 export const conflicts = (signal?: AbortSignal) =>
   get<{ conflicts: Conflict[] }>('/conflicts', { limit: 100 }, signal).then((r) => r.conflicts);
 export const resolveConflict = (id: number, value: string | null) =>
-  post<{ conflict_id: number; resolved: boolean }>(`/conflicts/${id}/resolve`, { value });
+  post<{ conflict_id: number; household_id: number; field: string; value: string | null }>(
+    `/conflicts/${id}/resolve`,
+    { value },
+  );

@@ -91,37 +91,45 @@ export interface PhotoKind extends Labelled {
   code: string;
   required: boolean;
 }
-/** `outcomes` and `reject_reasons`: the contract says `[...]`; read as coded labels. */
-export type Coded = Choice;
 export interface Questionnaire {
   fields: Question[];
   photo_kinds: PhotoKind[];
-  outcomes: Coded[];
-  reject_reasons: Coded[];
+  outcomes: Choice[];
+  /** The usual reasons to reject a claim, in both languages (a reason is free text). */
+  reject_reasons: LocalText[];
+  /** What the rule set finds lacking (a referral's and a decision's reasons), in words. */
+  deprivations?: Choice[];
 }
 
 // --- households ----------------------------------------------------------------------------
 
+/** Where a value came from: the file (or Pemda entry), its batch and spreadsheet row. */
 export interface Provenance {
   source: string;
+  filename: string | null;
   batch: number | null;
   row: number | null;
-  filename: string | null;
+  at?: string | null;
+  by?: string | null;
 }
 
+/** A row of GET /households (schemas.py HouseholdSummary). */
 export interface HouseholdSummary {
   id: number;
-  head_name: string | null;
-  no_kk: string | null;
+  status: string;
   desa_code: string | null;
   kecamatan_code: string | null;
+  desil: number | null;
+  sources: string[] | null;
+  /** How many members. */
+  members: number | null;
+  head_name: string | null;
+  /** Masked: 6408********0003. */
+  head_nik: string | null;
   rt: string | null;
   rw: string | null;
   alamat: string | null;
-  status: string;
   welfare_class: string | null;
-  member_count: number | null;
-  sources: string[];
 }
 
 export interface Address {
@@ -135,51 +143,78 @@ export interface Address {
   longitude?: number | null;
 }
 
+/** A member as the registry holds them (its own words: nama, hubungan, ...). */
 export interface Member {
+  /** Masked. */
   nik: string;
-  name: string | null;
-  relation: string | null;
-  sex: string | null;
-  birth_date: string | null;
-  age: number | null;
-  pmks: string[];
+  nama: string | null;
+  jenis_kelamin: string | null;
+  /** YYYY-MM-DD. */
+  tanggal_lahir: string | null;
+  hubungan: string | null;
+  status_kawin: string | null;
+  pmks: string[] | null;
+  attributes?: Record<string, unknown> | null;
+  no_kk?: string | null;
+  kk_since?: string | null;
   provenance: Record<string, Provenance>;
 }
 
-export interface ConflictValue {
+/** One side of a conflict: the value and the file, batch and row it came from. */
+export interface ConflictSide {
   value: string | null;
-  source: string;
-  batch_id: number | null;
-  row: number | null;
+  source: string | null;
   filename: string | null;
-  kept: boolean;
+  batch: number | null;
+  row: number | null;
 }
+/** Two sources disagree on a value (GET /conflicts, and a household's own). */
 export interface Conflict {
-  conflict_id: number;
+  id: number;
   household_id: number;
-  field: string;
+  /** Masked. */
+  nik: string | null;
   person_name: string | null;
-  values: ConflictValue[];
+  field: string;
+  status: string;
+  kept: ConflictSide;
+  other: ConflictSide;
+  resolved_value?: string | null;
+  resolved_by?: string | null;
 }
 
-export interface StoredPhotoRef {
-  sha256: string;
-  kind: string;
-  captured_at?: string | null;
+export interface TimelineMove {
+  at: string;
+  action: string;
+  from_status?: string | null;
+  to_status: string;
+  actor: string | null;
+  reason: string | null;
+  welfare_class?: string | null;
 }
 
 export interface Household {
   id: number;
   no_kk: string | null;
-  address: Address;
   status: string;
+  in_care_while_not_poor?: boolean;
   welfare_class: string | null;
-  members: Member[];
-  sources: string[];
+  verified_at?: string | null;
+  address: Address;
+  desil: number | null;
+  /** What the sources said of the house (their own codes: lantai, atap, luas_lantai, ...). */
+  indicators: Record<string, unknown> | null;
+  sources: string[] | null;
   provenance: Record<string, Provenance>;
+  members: Member[];
   conflicts: Conflict[];
-  /** Not in the contract yet: the household's photos (else taken from the story's visits). */
-  photos?: StoredPhotoRef[];
+  timeline?: TimelineMove[];
+}
+
+export interface StoredPhotoRef {
+  sha256: string;
+  kind: string | null;
+  captured_at?: string | null;
 }
 
 export interface ExplanationLine extends Labelled {
@@ -194,58 +229,89 @@ export interface FlagRef {
 }
 
 interface StoryBase<K extends string, D> {
-  at: string;
+  at: string | null;
   kind: K;
   actor: string | null;
   detail: D;
 }
+/** A household's story (services/gateway/domain/story.py): one entry per thing that happened. */
 export type StoryEntry =
   | StoryBase<
       'imported',
-      { source: string; batch_id: number; filename: string | null; row: number | null }
+      {
+        source: string;
+        batch_id: number;
+        filename: string | null;
+        row: number | null;
+        member: string | null;
+      }
     >
-  | StoryBase<'registered', { source: string }>
   | StoryBase<
       'status',
-      { from: string | null; to: string; action: string | null; reason: string | null }
+      {
+        from: string | null;
+        to: string;
+        action: string | null;
+        reason: string | null;
+        welfare_class: string | null;
+      }
     >
   | StoryBase<
       'task',
-      { task_id: number; state: string; assignee: string | null; due_at: string | null }
+      {
+        task_id: number;
+        state: string;
+        reason: string | null;
+        assignee: string | null;
+        due_at: string | null;
+      }
     >
   | StoryBase<
       'visit',
       {
+        task_id: number;
         visit_id: number;
-        verifier: string | null;
         outcome: string;
+        welfare_class: string | null;
         lat: number | null;
         lng: number | null;
         photos: StoredPhotoRef[];
         flags: FlagRef[];
+        late: boolean;
       }
     >
   | StoryBase<
       'decision',
       {
+        task_id: number;
         outcome: string;
         welfare_class: string | null;
-        reasons: unknown[];
+        needs: string[];
+        reasons: string[];
         explanation: ExplanationLine[];
         note: string | null;
-        decided_by: string | null;
       }
     >
-  | StoryBase<'case', { case_id: number; needs: string[]; in_care_while_not_poor: boolean }>
+  | StoryBase<
+      'case',
+      {
+        case_id: number;
+        welfare_class: string | null;
+        needs: string[];
+        in_care_while_not_poor: boolean;
+      }
+    >
   | StoryBase<
       'referral',
       {
         referral_id: number;
         opd_code: string;
         need: string;
+        programme: string | null;
         state: string;
         receive_by: string | null;
         complete_by: string | null;
+        rerouted_from: number | null;
       }
     >
   | StoryBase<
@@ -255,11 +321,11 @@ export type StoryEntry =
         opd_code: string;
         from: string | null;
         to: string;
-        reason: string | null;
+        note: string | null;
       }
     >
   | StoryBase<'case_resolved', { case_id: number }>
-  | StoryBase<'reverification', { task_id: number }>;
+  | StoryBase<'reverification', Record<string, never>>;
 
 export interface Story {
   household_id: number;
@@ -299,19 +365,24 @@ export interface TaskHousehold {
 export interface Task {
   task_id: number;
   state: string;
+  reason?: string | null;
   assignee: string | null;
   second_assignee: string | null;
   due_at: string | null;
   overdue: boolean;
   flag_count: number;
-  /** Not in the contract yet: when the visit was submitted (the queue's "oldest first"). */
-  submitted_at?: string | null;
+  /** When the latest visit was submitted (the queue's "oldest first"). */
+  submitted_at: string | null;
   household: TaskHousehold;
 }
 
-export interface VisitPhoto extends StoredPhotoRef {
-  lat?: number | null;
-  lng?: number | null;
+export interface VisitPhoto {
+  sha256: string;
+  kind: string | null;
+  captured_at: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  media_type?: string | null;
 }
 export interface VisitFlag extends FlagRef {
   label_id: string;
@@ -324,39 +395,67 @@ export interface VisitDetail {
   outcome: string;
   started_at: string | null;
   ended_at: string | null;
-  lat: number | null;
-  lng: number | null;
+  submitted_at?: string | null;
+  latitude: number | null;
+  longitude: number | null;
   answers: Record<string, unknown> | null;
-  photos: VisitPhoto[];
+  /** The photos' SHA-256 (photo_details has each one's kind, time and place). */
+  photos: string[];
+  photo_details: VisitPhoto[];
   flags: VisitFlag[];
   welfare_class: string | null;
+  rule_set_version?: string | null;
   explanation: ExplanationLine[];
-  late: boolean;
+}
+
+export interface TaskDecision {
+  decision_id: number;
+  visit_id: number | null;
+  outcome: string;
+  welfare_class: string | null;
+  needs: { code: string; reasons: string[] }[];
+  reasons: string[];
+  decided_by: string | null;
+  decided_at: string | null;
+  note: string | null;
+  flags_reviewed?: boolean;
+}
+
+export interface TaskTransition {
+  at: string;
+  from: string | null;
+  to: string;
+  action: string | null;
+  actor: string | null;
+  note: string | null;
 }
 
 export interface TaskDetail extends Task {
   visits: VisitDetail[];
-  registry: {
-    members: Member[];
+  transitions: TaskTransition[];
+  decisions: TaskDecision[];
+  /** What verification was told of the household when the task was made. */
+  household_record?: {
     welfare_class: string | null;
     desil: number | null;
-    sources: string[];
-    /** Not in the contract yet: what the registry held per question (answer codes). */
-    indicators?: Record<string, unknown> | null;
-  };
-  transitions: { at: string; from: string | null; to: string; actor: string | null }[];
+    source: string | null;
+    pmks: string[] | null;
+  } | null;
+  /** The household as the registry holds it now (null when it cannot be read). */
+  registry: Household | null;
 }
 
 export interface Verifier {
   username: string;
-  name: string;
+  name: string | null;
   kecamatan_codes: string[];
   desa_codes: string[];
   open_tasks: number;
 }
 
 export interface TaskReportRow {
-  key: string;
+  /** The verifier or kecamatan; null for tasks nobody holds. */
+  key: string | null;
   name: string | null;
   states: Record<string, number>;
   overdue: number;
@@ -387,33 +486,62 @@ export interface ReferralHistory {
   at: string;
   from: string | null;
   to: string;
+  action?: string | null;
   actor: string | null;
-  reason: string | null;
   note: string | null;
 }
+export interface ReferralHousehold {
+  household_id: number;
+  desa_code: string | null;
+  kecamatan_code: string | null;
+  rt: string | null;
+  rw: string | null;
+  alamat: string | null;
+  head_name: string | null;
+  member_count: number | null;
+}
+/** A referral as the API gives it: Dinsos staff get the record (`state`, `household_id`), an
+ * agency what its messages carry (`status`, `household`, `persons`). */
+export interface ReferralWire {
+  referral_id: number;
+  case_id?: number;
+  opd_code: string;
+  need: string;
+  programme?: string | null;
+  state?: string;
+  status?: string;
+  welfare_class?: string | null;
+  reasons?: string[] | null;
+  household_id?: number;
+  household?: ReferralHousehold;
+  persons?: ReferralPerson[];
+  receive_by: string | null;
+  complete_by: string | null;
+  evidence_ref?: string | null;
+  reason?: string | null;
+  note?: string | null;
+  rerouted_from?: number | null;
+  overdue?: boolean;
+  escalated?: string[];
+  history?: ReferralHistory[];
+}
+/** A referral as the screens use it (either view, read the same way: api/referrals.ts). */
 export interface Referral {
   referral_id: number;
   state: string;
   need: string;
   opd_code: string;
-  programme?: string | null;
+  programme: string | null;
   created_at: string | null;
   receive_by: string | null;
   complete_by: string | null;
   overdue: boolean;
-  household: {
-    household_id: number;
-    desa_code: string | null;
-    kecamatan_code: string | null;
-    rt: string | null;
-    rw: string | null;
-    alamat: string | null;
-    head_name: string | null;
-    member_count: number | null;
-  };
-  persons?: ReferralPerson[];
-  reasons: unknown[];
+  household_id: number | null;
+  household: ReferralHousehold | null;
+  persons: ReferralPerson[];
+  reasons: string[];
   evidence_ref: string | null;
+  reason: string | null;
   history: ReferralHistory[];
 }
 export type ReferralTab = 'new' | 'accepted' | 'in_progress' | 'overdue' | 'closed';
@@ -431,23 +559,37 @@ export interface ImportSummary {
   households_registered: number;
   households_merged: number;
 }
+/** A row of an import's report (its columns are the registry's Indonesian words). */
 export interface ImportProblem {
-  row: number;
-  field: string | null;
-  code: string;
-  severity: string;
-  message: LocalText;
-  value: string | null;
+  baris: number;
+  kolom: string | null;
+  kode: string;
+  tingkat: string | null;
+  nilai: string | null;
+  alasan: string | null;
+  reason: string | null;
 }
-export type ImportStatus = 'running' | 'done' | 'failed' | 'duplicate';
+export type ImportStatus = 'running' | 'completed' | 'failed' | 'duplicate';
 export interface ImportDetail {
   batch_id: number;
-  source: string;
+  source: string | null;
   filename: string | null;
+  actor?: string | null;
   status: ImportStatus;
-  progress: { stage: string | null; rows_done: number; rows_total: number | null } | null;
+  progress: { stage: string; rows_done: number; rows_total: number | null } | null;
+  error: LocalText | null;
+  started_at?: string | null;
+  finished_at?: string | null;
   summary: ImportSummary | null;
+  duplicate_of?: number | null;
+  problems_total: number;
   problems: ImportProblem[];
+}
+/** POST /imports: the import runs in the background (202). */
+export interface ImportStarted {
+  batch_id: number;
+  status: 'running';
+  upload: { filename: string | null; sha256: string; size: number; content_type: string };
 }
 /** A row of GET /imports (schemas.py ImportBatch). */
 export interface ImportBatch {
@@ -461,11 +603,13 @@ export interface ImportBatch {
   rows_read: number | null;
   imported: number | null;
   merged: number | null;
+  unchanged?: number | null;
   rejected: number | null;
+  households_registered?: number | null;
   duplicate_of?: number | null;
 }
 
-/** A row of GET /users: the contract gives no shape; read as Me plus contact and state. */
+/** A row of GET /users. */
 export interface UserRow {
   username: string;
   name: string;
@@ -476,7 +620,12 @@ export interface UserRow {
   email: string | null;
   phone: string | null;
   active: boolean;
-  totp_enabled?: boolean;
+  totp_enabled: boolean;
+  must_change_password: boolean;
+  has_password?: boolean;
+  locked_until: string | null;
+  created_at?: string | null;
+  created_by?: string | null;
 }
 export interface UserInput {
   username?: string;
@@ -490,20 +639,25 @@ export interface UserInput {
 }
 export interface ApiToken {
   id: number;
-  created_at: string | null;
-  expires_at: string | null;
-  last_used_at?: string | null;
-  revoked?: boolean;
+  username: string;
+  label: string | null;
+  state: 'live' | 'expired' | 'revoked';
+  revoked: boolean;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
 }
 
 export interface RoutingVersion {
-  version: number | string;
-  installed_at: string | null;
-  installed_by: string | null;
+  version: number;
+  loaded_at: string | null;
+  loaded_by: string | null;
   note: string | null;
 }
 export interface RoutingTable {
-  version: number | string;
+  version: number;
+  csv: string;
   rules: Record<string, unknown>[];
   versions: RoutingVersion[];
 }
@@ -511,16 +665,39 @@ export interface RoutingTable {
 // --- reports -------------------------------------------------------------------------------
 
 export interface HouseholdReportRow {
-  kecamatan?: string;
-  kecamatan_name?: string;
-  desa?: string;
-  desa_name?: string;
+  kecamatan?: string | null;
+  kecamatan_name?: string | null;
+  desa?: string | null;
+  desa_name?: string | null;
+  welfare_class?: string | null;
   count: number;
 }
 export interface HouseholdReport {
-  group_by: string[] | string;
-  rows: HouseholdReportRow[];
+  at: string | null;
+  group_by: string[];
   total: number;
+  rows: HouseholdReportRow[];
+}
+/** A day's figures per desa (GET /reports/dashboard). */
+export interface DashboardRow {
+  kecamatan: string | null;
+  kecamatan_name: string | null;
+  desa: string;
+  desa_name: string | null;
+  total: number;
+  poor: number;
+  extreme: number;
+}
+export interface DashboardDay {
+  at: string;
+  total: number;
+  poor: number;
+  extreme: number;
+  rows: DashboardRow[];
+}
+export interface DashboardFigures {
+  a: DashboardDay;
+  b: DashboardDay;
 }
 export interface ReferralReport {
   rows: { opd_code: string; state: string; count: number }[];

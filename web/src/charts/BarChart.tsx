@@ -14,7 +14,8 @@ export interface Series {
 
 const ROW = 22;
 const GAP = 8;
-const LABEL_W = 130;
+const LABEL_W = 150;
+const LABEL_CHARS = 18; // what fits LABEL_W at 12 px, capitals included
 const VALUE_W = 64;
 const WIDTH = 560;
 
@@ -68,7 +69,9 @@ export function BarChart({
               text-anchor="end"
               fill="#1b1b1b"
             >
-              {bar.label.length > 20 ? `${bar.label.slice(0, 19)}…` : bar.label}
+              {bar.label.length > LABEL_CHARS
+                ? `${bar.label.slice(0, LABEL_CHARS - 1)}…`
+                : bar.label}
             </text>
             {bar.values.map((value, j) => {
               const w = value === null ? 0 : Math.max(1, (Math.abs(value) / max) * plot);

@@ -3,34 +3,21 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import L from 'leaflet';
 import 'leaflet/dist/leaflet.css';
-import type { Feature, FeatureCollection, Geometry } from 'geojson';
+import type { Feature, Geometry } from 'geojson';
+import { boundaries, type AreaProps } from './boundaries';
 import { siteConfig } from '../api/reference';
 import { t } from '../i18n';
-import { bindTextPopup, bindTextTooltip, popupContent, type PopupLink } from './popup';
+import {
+  bindTextPopup,
+  bindTextTooltip,
+  popupContent,
+  type PopupLink,
+  type PopupMore,
+} from './popup';
 import type { Scale } from './colors';
 
-export interface AreaProps {
-  kode: string;
-  nama: string;
-  kode_kec?: string;
-  nama_kec?: string;
-  jenis?: string;
-}
 type Area = Feature<Geometry, AreaProps>;
-
-const geo = new Map<string, Promise<FeatureCollection<Geometry, AreaProps>>>();
-function boundaries(level: 'kecamatan' | 'desa') {
-  if (!geo.has(level)) {
-    geo.set(
-      level,
-      fetch(`/geo/${level}.json`).then((r) => {
-        if (!r.ok) throw new Error(`geo ${r.status}`);
-        return r.json() as Promise<FeatureCollection<Geometry, AreaProps>>;
-      }),
-    );
-  }
-  return geo.get(level)!;
-}
+export type { AreaProps };
 
 /** Attribution text from the site's config, kept as text (Leaflet writes it as HTML). */
 const escapeText = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -42,18 +29,20 @@ export interface MapProps {
   /** The popup's lines for an area. */
   describe: (area: AreaProps) => [string, string][];
   link: (area: AreaProps) => PopupLink | undefined;
+  /** Lines that load when the popup opens (a desa's households). */
+  more: (area: AreaProps) => PopupMore | undefined;
   /** An area chosen outside the map (the select below it): open its popup. */
   focus: string | null;
 }
 
-export default function MapView({ level, scale, value, describe, link, focus }: MapProps) {
+export default function MapView({ level, scale, value, describe, link, more, focus }: MapProps) {
   const box = useRef<HTMLDivElement>(null);
   const map = useRef<L.Map | null>(null);
   const layer = useRef<L.GeoJSON | null>(null);
   const [failed, setFailed] = useState(false);
   // the latest callbacks, for popups built on opening
-  const props = useRef({ describe, link });
-  props.current = { describe, link };
+  const props = useRef({ describe, link, more });
+  props.current = { describe, link, more };
 
   useEffect(() => {
     if (!box.current) return;
@@ -74,8 +63,10 @@ export default function MapView({ level, scale, value, describe, link, focus }: 
       }).addTo(m);
     });
     return () => {
-      m.remove();
       map.current = null;
+      m.stop(); // a pan or zoom still running would touch the removed panes
+      m.off();
+      m.remove();
     };
   }, []);
 
@@ -97,13 +88,18 @@ export default function MapView({ level, scale, value, describe, link, focus }: 
             const area = f.properties;
             bindTextTooltip(l, area.nama);
             bindTextPopup(l, () =>
-              popupContent(area.nama, props.current.describe(area), props.current.link(area)),
+              popupContent(
+                area.nama,
+                props.current.describe(area),
+                props.current.link(area),
+                props.current.more(area),
+              ),
             );
           },
         }).addTo(m);
         layer.current = geoLayer;
         if (!m.getBounds().intersects(geoLayer.getBounds()) || m.getZoom() === 8)
-          m.fitBounds(geoLayer.getBounds(), { padding: [8, 8] });
+          m.fitBounds(geoLayer.getBounds(), { padding: [8, 8], animate: false });
       },
       () => live && setFailed(true),
     );

@@ -8,11 +8,31 @@ export interface PopupLink {
   onFollow: (href: string) => void;
 }
 
+/** More lines that arrive after the popup opens (a desa's households, for roles that may). */
+export interface PopupMore {
+  title: string;
+  loading: string;
+  empty: string;
+  load: () => Promise<PopupLink[]>;
+}
+
+function anchor(link: PopupLink): HTMLAnchorElement {
+  const a = document.createElement('a');
+  a.href = link.href;
+  a.textContent = link.text;
+  a.addEventListener('click', (event) => {
+    event.preventDefault();
+    link.onFollow(link.href);
+  });
+  return a;
+}
+
 /** A popup's content: a title, "label: value" lines, and maybe a link, as text nodes. */
 export function popupContent(
   title: string,
   lines: [string, string][],
   link?: PopupLink,
+  more?: PopupMore,
 ): HTMLElement {
   const root = document.createElement('div');
   root.className = 'map-popup';
@@ -29,16 +49,33 @@ export function popupContent(
     list.append(dt, dd);
   }
   root.append(list);
+  if (more) {
+    const heading = document.createElement('p');
+    heading.className = 'map-popup-subtitle';
+    heading.textContent = more.title;
+    const status = document.createElement('p');
+    status.className = 'meta';
+    status.textContent = more.loading;
+    const list = document.createElement('ul');
+    list.className = 'map-popup-list';
+    root.append(heading, status, list);
+    more.load().then(
+      (links) => {
+        status.textContent = links.length ? '' : more.empty;
+        for (const item of links) {
+          const li = document.createElement('li');
+          li.append(anchor(item));
+          list.append(li);
+        }
+      },
+      () => {
+        status.textContent = more.empty;
+      },
+    );
+  }
   if (link) {
-    const a = document.createElement('a');
-    a.href = link.href;
-    a.textContent = link.text;
-    a.addEventListener('click', (event) => {
-      event.preventDefault();
-      link.onFollow(link.href);
-    });
     const p = document.createElement('p');
-    p.append(a);
+    p.append(anchor(link));
     root.append(p);
   }
   return root;

@@ -1,6 +1,6 @@
 // Small pieces shared by the screens.
 import type { ComponentChildren } from 'preact';
-import { useRef } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { Link } from '../router';
 import { t } from '../i18n';
 import { num } from '../format';
@@ -106,17 +106,23 @@ export function Pager({
   );
 }
 
-/** A thumbnail that opens the full photo in a modal dialog (Esc or the button closes it). */
+/** A thumbnail that opens the full photo in a modal dialog (Esc or the button closes it).
+ * The full photo is fetched only when asked for: a village link may carry 1,6 Mbps. */
 export function Photo({ thumb, full, alt }: { thumb: string; full: string; alt: string }) {
   const dialog = useRef<HTMLDialogElement>(null);
+  const [opened, setOpened] = useState(false);
+  const open = () => {
+    setOpened(true);
+    dialog.current?.showModal();
+  };
   return (
     <figure class="photo">
-      <button type="button" class="photo-button" onClick={() => dialog.current?.showModal()}>
+      <button type="button" class="photo-button" onClick={open}>
         <img src={thumb} alt={alt} loading="lazy" width={160} height={120} />
       </button>
       <figcaption>{alt}</figcaption>
       <dialog ref={dialog} class="photo-dialog" aria-label={alt}>
-        <img src={full} alt={alt} />
+        {opened && <img src={full} alt={alt} />}
         <form method="dialog">
           <button type="submit">{t('common.close')}</button>
         </form>

@@ -1,8 +1,8 @@
 // Names for codes: desa and kecamatan, agencies, PMKS (loaded once, shared by every screen).
 import { useEffect, useState } from 'preact/hooks';
-import { agencies, areas, pmksList } from '../api/reference';
-import type { Areas, Opd, Pmks } from '../api/types';
-import { lang } from '../i18n';
+import { agencies, areas, pmksList, questionnaire } from '../api/reference';
+import type { Areas, Labelled, Opd, Pmks } from '../api/types';
+import { labelOf, lang } from '../i18n';
 
 export interface Names {
   areas: Areas | null;
@@ -57,4 +57,26 @@ export function useNames(): Names {
     };
   }, []);
   return build(); // cheap, and follows the language (PMKS names)
+}
+
+/** The rule set's reasons (deprivations, PMKS categories) in words; codes until they arrive. */
+export function useReasonLabels(): (code: string) => string {
+  const [labels, setLabels] = useState<Map<string, Labelled> | null>(null);
+  const names = useNames();
+  useEffect(() => {
+    let live = true;
+    questionnaire().then(
+      (form) => live && setLabels(new Map((form.deprivations ?? []).map((d) => [d.code, d]))),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return (code: string) => {
+    const found = labels?.get(code);
+    if (found) return labelOf(found);
+    const pmks = names.pmks(code);
+    return pmks !== code ? pmks : code.replace(/_/g, ' ');
+  };
 }

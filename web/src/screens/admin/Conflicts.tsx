@@ -2,30 +2,54 @@
 import { useState } from 'preact/hooks';
 import { asApiError, type ApiError } from '../../api/client';
 import { conflicts as loadConflicts, resolveConflict } from '../../api/households';
-import type { Conflict } from '../../api/types';
+import type { Conflict, ConflictSide } from '../../api/types';
 import { codeLabel, t } from '../../i18n';
 import { num } from '../../format';
-import { Link } from '../../router';
+import { Link, useQuery } from '../../router';
 import { announce } from '../../status';
 import { Empty, ErrorBox, Loading } from '../../ui/feedback';
 import { Page } from '../../ui/Page';
 import { useAsync } from '../../ui/useAsync';
+import { fileText } from '../households/labels';
+
+function Side({
+  side,
+  label,
+  chosen,
+  name,
+  onChoose,
+}: {
+  side: ConflictSide;
+  label: string;
+  chosen: boolean;
+  name: string;
+  onChoose: () => void;
+}) {
+  return (
+    <label class={`option ${chosen ? 'chosen' : ''}`}>
+      <input type="radio" name={name} checked={chosen} onChange={onChoose} />
+      <span class="value">{side.value ?? t('conflicts.empty')}</span>
+      <span class="meta">
+        {codeLabel('source', side.source)} · {fileText(side.filename)} ·{' '}
+        {t('conflicts.batchRow', { batch: side.batch ?? '—', row: side.row ?? '—' })}
+      </span>
+      <span class="meta">{label}</span>
+    </label>
+  );
+}
 
 function ConflictCard({ conflict, onResolved }: { conflict: Conflict; onResolved: () => void }) {
-  const kept = conflict.values.findIndex((v) => v.kept);
-  const [choice, setChoice] = useState(kept);
+  const [choice, setChoice] = useState<'kept' | 'other'>('kept');
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
-  const name = `conflict-${conflict.conflict_id}`;
+  const name = `conflict-${conflict.id}`;
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    const value = conflict.values[choice];
-    if (!value) return;
     setBusy(true);
     setError(null);
     try {
-      await resolveConflict(conflict.conflict_id, value.value);
+      await resolveConflict(conflict.id, conflict[choice].value ?? '');
       announce(t('conflicts.resolved'));
       onResolved();
     } catch (failure) {
@@ -46,28 +70,27 @@ function ConflictCard({ conflict, onResolved }: { conflict: Conflict; onResolved
             <Link href={`/households/${conflict.household_id}`}>
               {t('conflicts.household', { id: conflict.household_id })}
             </Link>
+            {conflict.nik ? ` · NIK ${conflict.nik}` : ''}
           </p>
           <div class="options">
-            {conflict.values.map((v, i) => (
-              <label class={`option ${choice === i ? 'chosen' : ''}`} key={i}>
-                <input
-                  type="radio"
-                  name={name}
-                  checked={choice === i}
-                  onChange={() => setChoice(i)}
-                />
-                <span class="value">{v.value ?? t('conflicts.empty')}</span>
-                <span class="meta">
-                  {codeLabel('source', v.source)} · {v.filename ?? '—'} ·{' '}
-                  {t('conflicts.batchRow', { batch: v.batch_id ?? '—', row: v.row ?? '—' })}
-                </span>
-                {v.kept && <span class="meta">{t('conflicts.kept')}</span>}
-              </label>
-            ))}
+            <Side
+              side={conflict.kept}
+              label={t('conflicts.kept')}
+              chosen={choice === 'kept'}
+              name={name}
+              onChoose={() => setChoice('kept')}
+            />
+            <Side
+              side={conflict.other}
+              label={t('conflicts.other')}
+              chosen={choice === 'other'}
+              name={name}
+              onChoose={() => setChoice('other')}
+            />
           </div>
         </fieldset>
         <ErrorBox error={error} />
-        <button type="submit" disabled={busy || choice < 0}>
+        <button type="submit" disabled={busy}>
           {t('conflicts.keep')}
         </button>
       </form>
@@ -76,27 +99,31 @@ function ConflictCard({ conflict, onResolved }: { conflict: Conflict; onResolved
 }
 
 export function Conflicts() {
+  const query = useQuery();
+  const only = Number(query.get('household')) || null;
   const data = useAsync((signal) => loadConflicts(signal), []);
-  const remove = (id: number) =>
-    data.setData((data.data ?? []).filter((c) => c.conflict_id !== id));
+  const remove = (id: number) => data.setData((data.data ?? []).filter((c) => c.id !== id));
+  const shown = (data.data ?? []).filter((c) => !only || c.household_id === only);
   return (
     <Page title={t('conflicts.title')}>
       <p>{t('conflicts.intro')}</p>
+      {only && (
+        <p>
+          {t('conflicts.onlyHousehold', { id: only })}{' '}
+          <Link href="/conflicts">{t('conflicts.showAll')}</Link>
+        </p>
+      )}
       {data.loading && <Loading />}
       <ErrorBox error={data.error} />
       {data.data &&
-        (data.data.length === 0 ? (
+        (shown.length === 0 ? (
           <Empty>{t('conflicts.none')}</Empty>
         ) : (
           <>
-            <p>{t('conflicts.count', { n: num(data.data.length) })}</p>
+            <p>{t('conflicts.count', { n: num(shown.length) })}</p>
             <ul class="results">
-              {data.data.map((c) => (
-                <ConflictCard
-                  key={c.conflict_id}
-                  conflict={c}
-                  onResolved={() => remove(c.conflict_id)}
-                />
+              {shown.map((c) => (
+                <ConflictCard key={c.id} conflict={c} onResolved={() => remove(c.id)} />
               ))}
             </ul>
           </>

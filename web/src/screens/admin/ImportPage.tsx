@@ -1,21 +1,25 @@
-// One import: a progress bar that follows the rows as they are processed (polled every 700 ms
-// until done, failed or duplicate), then the summary and the row report.
+// One import: a progress bar that follows the rows as they are processed (polled every 250 ms
+// while it runs), then the summary and the row report (a page at a time) with its download.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { asApiError, isAbort, type ApiError } from '../../api/client';
 import { importBatch, importReportUrl } from '../../api/admin';
-import type { ImportDetail } from '../../api/types';
-import { codeLabel, pick, t } from '../../i18n';
-import { num, pct } from '../../format';
+import type { ImportDetail, ImportProblem } from '../../api/types';
+import { codeLabel, lang, pick, t } from '../../i18n';
+import { dateTime, num, pct } from '../../format';
+import { Link } from '../../router';
 import type { RouteProps } from '../../routes';
 import { announce } from '../../status';
 import { BackLink, Badge, Facts, Pager, TableWrap } from '../../ui/bits';
 import { Empty, ErrorBox, Loading } from '../../ui/feedback';
 import { Page } from '../../ui/Page';
+import { useAsync } from '../../ui/useAsync';
 import { statusTone } from './Imports';
 
-const POLL_MS = 700;
+const POLL_MS = 250; // an import of 50.000 rows takes seconds: follow it closely
 const RETRY_MS = 3000; // after a failed poll (network): slower, and keep trying
 const PAGE = 50;
+
+const stageLabel = (stage: string | null | undefined) => codeLabel('importStage', stage);
 
 /** Polls the batch while it runs; says what happens in words, not at every tick. */
 function useImport(id: number) {
@@ -29,25 +33,26 @@ function useImport(id: number) {
     let timer = 0;
     const tick = async () => {
       try {
-        const next = await importBatch(id, controller.signal);
+        const next = await importBatch(id, 0, 1, controller.signal);
         setBatch(next);
         setError(null);
         const p = next.progress;
         const quarter = p?.rows_total ? Math.floor((4 * p.rows_done) / p.rows_total) : -1;
         if (next.status !== 'running') {
-          setSpoken(t('import.finished', { status: codeLabel('importStatus', next.status) }));
-          announce(
-            t('import.finished', { status: codeLabel('importStatus', next.status) }),
-            next.status === 'failed' ? 'error' : 'success',
-          );
+          const done = t('import.finished', { status: codeLabel('importStatus', next.status) });
+          setSpoken(done);
+          announce(done, next.status === 'failed' ? 'error' : 'success');
           return;
         }
         if ((p?.stage ?? '') !== last.current.stage || quarter !== last.current.quarter) {
           last.current = { stage: p?.stage ?? '', quarter };
           setSpoken(
             p?.rows_total
-              ? t('import.spoken', { stage: p.stage ?? '', pct: pct(p.rows_done / p.rows_total) })
-              : (p?.stage ?? t('import.running')),
+              ? t('import.spoken', {
+                  stage: stageLabel(p.stage),
+                  pct: pct(p.rows_done / p.rows_total),
+                })
+              : stageLabel(p?.stage) || t('import.running'),
           );
         }
         timer = window.setTimeout(() => void tick(), POLL_MS);
@@ -68,14 +73,73 @@ function useImport(id: number) {
   return { batch, error, spoken };
 }
 
+const problemText = (p: ImportProblem) => (lang() === 'en' ? p.reason : p.alasan) ?? p.kode;
+
+/** The row report, a page at a time from the server. */
+function Report({ id, total }: { id: number; total: number }) {
+  const [page, setPage] = useState(1);
+  const pages = Math.max(1, Math.ceil(total / PAGE));
+  const data = useAsync(
+    (signal) => importBatch(id, (page - 1) * PAGE, PAGE, signal).then((b) => b.problems),
+    [id, page],
+  );
+  return (
+    <section aria-labelledby="report-title">
+      <h2 id="report-title">{t('import.report', { n: num(total) })}</h2>
+      <p>
+        <a href={importReportUrl(id)} download={`laporan-impor-${id}.csv`}>
+          {t('import.download')}
+        </a>
+      </p>
+      {total === 0 ? (
+        <Empty>{t('import.noProblems')}</Empty>
+      ) : (
+        <>
+          {data.loading && <Loading />}
+          <ErrorBox error={data.error} />
+          {data.data && (
+            <TableWrap label={t('import.reportTable')}>
+              <table>
+                <caption class="visually-hidden">{t('import.reportTable')}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col" class="num">
+                      {t('import.row')}
+                    </th>
+                    <th scope="col">{t('import.field')}</th>
+                    <th scope="col">{t('import.problem')}</th>
+                    <th scope="col">{t('import.value')}</th>
+                    <th scope="col">{t('import.severity')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.data.map((problem, i) => (
+                    <tr key={`${problem.baris}-${problem.kode}-${i}`}>
+                      <th scope="row" class="num">
+                        {num(problem.baris)}
+                      </th>
+                      <td>{problem.kolom || '—'}</td>
+                      <td>{problemText(problem)}</td>
+                      <td class="break">{problem.nilai || '—'}</td>
+                      <td>{codeLabel('severity', problem.tingkat)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableWrap>
+          )}
+          <Pager page={page} pages={pages} total={total} onPage={setPage} />
+        </>
+      )}
+    </section>
+  );
+}
+
 export function ImportPage({ params }: RouteProps) {
   const id = Number(params.id);
   const { batch, error, spoken } = useImport(id);
-  const [page, setPage] = useState(1);
   const p = batch?.progress;
-  const problems = batch?.problems ?? [];
-  const pages = Math.max(1, Math.ceil(problems.length / PAGE));
-  const shown = problems.slice((page - 1) * PAGE, page * PAGE);
+  const running = batch?.status === 'running';
 
   return (
     <Page
@@ -90,21 +154,21 @@ export function ImportPage({ params }: RouteProps) {
             <Badge tone={statusTone(batch.status)}>{codeLabel('importStatus', batch.status)}</Badge>{' '}
             <span class="meta">
               {codeLabel('source', batch.source)} · {batch.filename ?? '—'}
+              {batch.actor ? ` · ${batch.actor}` : ''}
+              {batch.started_at ? ` · ${dateTime(batch.started_at)}` : ''}
             </span>
           </p>
           <section class="card" aria-labelledby="progress-title">
             <h2 id="progress-title">{t('import.progress')}</h2>
             <label htmlFor="import-progress">
-              {p?.stage ? p.stage : codeLabel('importStatus', batch.status)}
+              {running ? stageLabel(p?.stage) : codeLabel('importStatus', batch.status)}
             </label>
             <progress
               id="import-progress"
-              max={p?.rows_total ?? 1}
-              value={
-                batch.status === 'running' ? (p?.rows_done ?? undefined) : (p?.rows_total ?? 1)
-              }
+              max={p?.rows_total || 1}
+              value={running ? (p?.rows_done ?? 0) : (p?.rows_total ?? 1)}
             />
-            <p>
+            <p class="import-rows" data-testid="import-rows">
               {p?.rows_total
                 ? t('import.rows', { done: num(p.rows_done), total: num(p.rows_total) })
                 : t('import.rowsDone', { done: num(p?.rows_done ?? 0) })}
@@ -113,6 +177,17 @@ export function ImportPage({ params }: RouteProps) {
               {spoken}
             </p>
           </section>
+          {batch.status === 'failed' && (
+            <p class="alert error" role="alert">
+              {batch.error ? pick(batch.error) : t('import.failed')}
+            </p>
+          )}
+          {batch.status === 'duplicate' && batch.duplicate_of && (
+            <p class="alert info">
+              {t('import.duplicateOf')}{' '}
+              <Link href={`/imports/${batch.duplicate_of}`}>#{batch.duplicate_of}</Link>
+            </p>
+          )}
           {batch.summary && (
             <section class="card" aria-labelledby="summary-title">
               <h2 id="summary-title">{t('import.summary')}</h2>
@@ -130,52 +205,7 @@ export function ImportPage({ params }: RouteProps) {
               />
             </section>
           )}
-          {batch.status !== 'running' && (
-            <section aria-labelledby="report-title">
-              <h2 id="report-title">{t('import.report', { n: num(problems.length) })}</h2>
-              <p>
-                <a href={importReportUrl(id)} download={`laporan-impor-${id}.csv`}>
-                  {t('import.download')}
-                </a>
-              </p>
-              {problems.length === 0 ? (
-                <Empty>{t('import.noProblems')}</Empty>
-              ) : (
-                <>
-                  <TableWrap label={t('import.reportTable')}>
-                    <table>
-                      <caption class="visually-hidden">{t('import.reportTable')}</caption>
-                      <thead>
-                        <tr>
-                          <th scope="col" class="num">
-                            {t('import.row')}
-                          </th>
-                          <th scope="col">{t('import.field')}</th>
-                          <th scope="col">{t('import.problem')}</th>
-                          <th scope="col">{t('import.value')}</th>
-                          <th scope="col">{t('import.severity')}</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        {shown.map((problem, i) => (
-                          <tr key={`${problem.row}-${problem.code}-${i}`}>
-                            <th scope="row" class="num">
-                              {num(problem.row)}
-                            </th>
-                            <td>{problem.field ?? '—'}</td>
-                            <td>{pick(problem.message)}</td>
-                            <td class="break">{problem.value ?? '—'}</td>
-                            <td>{codeLabel('severity', problem.severity)}</td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                  </TableWrap>
-                  <Pager page={page} pages={pages} total={problems.length} onPage={setPage} />
-                </>
-              )}
-            </section>
-          )}
+          {batch.status === 'completed' && <Report id={id} total={batch.problems_total} />}
         </>
       )}
     </Page>

@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { asApiError, type ApiError } from '../../api/client';
 import { proposeRouting, routingTable } from '../../api/admin';
-import { t } from '../../i18n';
+import { lang, t } from '../../i18n';
 import { asText, dateTime, num } from '../../format';
 import { announce } from '../../status';
 import { TableWrap } from '../../ui/bits';
@@ -20,13 +20,43 @@ const cell = (value: unknown) =>
       ? value.map(asText).join(', ')
       : asText(value);
 
-/** "csv.3.opd_code" → "Baris 3 · opd_code". */
-function where(path: string): string {
-  const parts = path.split('.').filter((p) => p !== 'csv' && p !== 'rules');
-  return parts.map((p) => (/^\d+$/.test(p) ? t('routing.row', { n: p }) : p)).join(' · ') || 'CSV';
+/** A fault of a proposed table, as the referral service names it: row, column, message. */
+interface RowProblem {
+  row: number;
+  column: string;
+  message: string;
 }
 
-function Propose({ onDone }: { onDone: () => void }) {
+// The referral service words its faults in English; the usual ones are said here in Indonesian.
+const FAULTS: [RegExp, string][] = [
+  [/^unknown OPD (.+)$/, 'OPD $1 tidak dikenal'],
+  [/^unknown need (.+)$/, 'kebutuhan $1 tidak dikenal'],
+  [/^unknown welfare class; known: (.+)$/, 'kelas kesejahteraan tidak dikenal; yang dikenal: $1'],
+  [/^missing column$/, 'kolom tidak ada'],
+  [/^unknown column$/, 'kolom tidak dikenal'],
+  [/^column appears twice$/, 'kolom muncul dua kali'],
+  [/^duplicate of row (\d+)$/, 'sama dengan baris $1'],
+  [/^expected a whole number, got (.+)$/, 'harus bilangan bulat, tertulis $1'],
+  [/^expected true or false, got (.+)$/, 'harus true atau false, tertulis $1'],
+  [/^the last rule must be the '\*' fallback$/, "aturan terakhir harus '*' (cadangan)"],
+  [/^only the last rule may be '\*'$/, "hanya aturan terakhir yang boleh '*'"],
+];
+function fault(message: string): string {
+  if (lang() !== 'id') return message;
+  for (const [pattern, text] of FAULTS)
+    if (pattern.test(message)) return message.replace(pattern, text);
+  return message;
+}
+
+function rowProblems(error: ApiError | null): RowProblem[] {
+  const rows = error?.fields?.rows as unknown;
+  if (!Array.isArray(rows)) return [];
+  return rows.filter(
+    (r): r is RowProblem => typeof r === 'object' && r !== null && 'row' in r && 'message' in r,
+  );
+}
+
+function Propose({ current, onDone }: { current: string; onDone: () => void }) {
   const [csv, setCsv] = useState('');
   const [note, setNote] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
@@ -47,7 +77,16 @@ function Propose({ onDone }: { onDone: () => void }) {
       setBusy(false);
     }
   };
-  const problems = flatten(error?.fields);
+  const rows = rowProblems(error);
+  const problems = rows.length
+    ? rows.map((r) => ({
+        key: `${r.row}-${r.column}-${r.message}`,
+        text: `${t('routing.row', { n: r.row })} · ${r.column}: ${fault(r.message)}`,
+      }))
+    : flatten(error?.fields).map((p) => ({
+        key: p.path,
+        text: `${p.path}: ${p.messages.join(' ')}`,
+      }));
   return (
     <form class="card" onSubmit={submit} noValidate aria-labelledby="propose-title">
       <h2 id="propose-title">{t('routing.propose')}</h2>
@@ -55,12 +94,15 @@ function Propose({ onDone }: { onDone: () => void }) {
       {problems.length > 0 && (
         <ul class="field-error">
           {problems.map((p) => (
-            <li key={p.path}>
-              {where(p.path)}: {p.messages.join(' ')}
-            </li>
+            <li key={p.key}>{p.text}</li>
           ))}
         </ul>
       )}
+      <p>
+        <button type="button" class="secondary" onClick={() => setCsv(current)}>
+          {t('routing.startFromCurrent')}
+        </button>
+      </p>
       <div class="field">
         <label htmlFor="routing-file">{t('routing.file')}</label>
         <input
@@ -155,8 +197,8 @@ export function Routing() {
                           ? ` (${t('routing.current')})`
                           : ''}
                       </th>
-                      <td>{dateTime(v.installed_at)}</td>
-                      <td>{v.installed_by ?? '—'}</td>
+                      <td>{dateTime(v.loaded_at)}</td>
+                      <td>{v.loaded_by ?? '—'}</td>
                       <td>{v.note ?? '—'}</td>
                     </tr>
                   ))}
@@ -164,7 +206,7 @@ export function Routing() {
               </table>
             </TableWrap>
           </section>
-          <Propose onDone={data.reload} />
+          <Propose current={table.csv} onDone={data.reload} />
         </>
       )}
     </Page>

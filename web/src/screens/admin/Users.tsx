@@ -176,6 +176,7 @@ function UserForm({
 function Tokens({ user }: { user: UserRow }) {
   const list = useAsync((signal) => api.tokens(user.username, signal), [user.username]);
   const [token, setToken] = useState<string | null>(null);
+  const [label, setLabel] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
   const act = async (action: () => Promise<void>) => {
     setError(null);
@@ -198,8 +199,10 @@ function Tokens({ user }: { user: UserRow }) {
             <thead>
               <tr>
                 <th scope="col">{t('users.tokenId')}</th>
+                <th scope="col">{t('users.tokenLabel')}</th>
                 <th scope="col">{t('users.tokenCreated')}</th>
                 <th scope="col">{t('users.tokenExpires')}</th>
+                <th scope="col">{t('users.tokenUsed')}</th>
                 <th scope="col">{t('users.tokenAction')}</th>
               </tr>
             </thead>
@@ -207,15 +210,18 @@ function Tokens({ user }: { user: UserRow }) {
               {list.data.map((tk) => (
                 <tr key={tk.id}>
                   <th scope="row">#{tk.id}</th>
+                  <td>{tk.label || '—'}</td>
                   <td>{dateTime(tk.created_at)}</td>
                   <td>{dateTime(tk.expires_at)}</td>
+                  <td>{dateTime(tk.last_used_at)}</td>
                   <td>
-                    {tk.revoked ? (
-                      t('users.revoked')
+                    {tk.state !== 'live' ? (
+                      t(`users.token.${tk.state}`)
                     ) : (
                       <button
                         type="button"
                         class="secondary"
+                        aria-label={t('users.revokeToken', { id: tk.id })}
                         onClick={() =>
                           void act(async () => {
                             await api.revokeToken(tk.id);
@@ -233,13 +239,22 @@ function Tokens({ user }: { user: UserRow }) {
           </table>
         </TableWrap>
       )}
-      <button
-        type="button"
-        class="secondary"
-        onClick={() => void act(async () => setToken((await api.createToken(user.username)).token))}
+      <form
+        class="inline-form"
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          void act(async () => {
+            setToken((await api.createToken(user.username, label.trim() || null)).token);
+            setLabel('');
+          });
+        }}
       >
-        {t('users.createToken')}
-      </button>
+        <TextField label={t('users.tokenLabel')} value={label} onValue={setLabel} />
+        <button type="submit" class="secondary">
+          {t('users.createToken')}
+        </button>
+      </form>
     </section>
   );
 }
@@ -419,6 +434,26 @@ export function Users() {
                       <Badge>{t('users.active')}</Badge>
                     ) : (
                       <Badge tone="strong">{t('users.inactive')}</Badge>
+                    )}
+                    {u.locked_until && Date.parse(u.locked_until) > Date.now() && (
+                      <>
+                        {' '}
+                        <Badge tone="warn">
+                          {t('users.lockedUntil', { when: dateTime(u.locked_until) })}
+                        </Badge>
+                      </>
+                    )}
+                    {u.must_change_password && (
+                      <>
+                        {' '}
+                        <Badge>{t('users.mustChange')}</Badge>
+                      </>
+                    )}
+                    {u.totp_enabled && (
+                      <>
+                        {' '}
+                        <Badge>TOTP</Badge>
+                      </>
                     )}
                   </td>
                   <td>

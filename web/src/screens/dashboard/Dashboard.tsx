@@ -16,12 +16,14 @@ import {
   change,
   FIGURES,
   progress,
-  snapshot,
+  snapshots,
   type Figure,
   type Progress,
   type Snapshot,
 } from './data';
+import { defaultDates } from './ahead';
 import { DataTable } from './DataTable';
+import { takeAhead } from '../../early';
 import { useModule } from './lazy';
 import { MapSection } from './MapSection';
 
@@ -33,11 +35,6 @@ const FIGURE_KEY: Record<Figure, Key> = {
   total: 'figure.total',
   poor: 'figure.poor',
   extreme: 'figure.extreme',
-};
-const yearAgo = () => {
-  const d = new Date();
-  d.setFullYear(d.getFullYear() - 1);
-  return witaDay(d);
 };
 
 function ChartBlock({
@@ -272,7 +269,7 @@ const REFERRAL_STATES = [
 ];
 
 function Referrals({ names, charts }: { names: Names; charts: Charts | null }) {
-  const data = useAsync((s) => referralReport(s), []);
+  const data = useAsync((s) => takeAhead('reports/referrals', () => referralReport(s)), []);
   const report = data.data;
   const agencies = [
     ...new Set([
@@ -329,17 +326,18 @@ function Referrals({ names, charts }: { names: Names; charts: Charts | null }) {
 export function Dashboard() {
   const { user } = useSession();
   const names = useNames();
-  const [dates, setDates] = useState({ a: yearAgo(), b: witaDay() });
+  const [dates, setDates] = useState(defaultDates);
   const [draft, setDraft] = useState(dates);
   const [level, setLevel] = useState<Level>('kecamatan');
   const [figure, setFigure] = useState<Figure>('poor');
-  const snapshots = useAsync(
-    (s) => Promise.all([snapshot(dates.a, s), snapshot(dates.b, s)]),
-    [dates.a, dates.b],
-  );
+  const figures = useAsync((s) => snapshots(dates, s), [dates.a, dates.b]);
   const charts = useModule(loadCharts);
-  const [before, after] = snapshots.data ?? [];
-  const verification = useAsync((s) => verificationReport(s).then((r) => progress(r.rows)), []);
+  const [before, after] = figures.data ?? [];
+  const verification = useAsync(
+    (s) =>
+      takeAhead('reports/verification', () => verificationReport(s)).then((r) => progress(r.rows)),
+    [],
+  );
   const dateError = draft.a && draft.b && draft.a > draft.b ? [t('dash.datesOrder')] : undefined;
 
   const apply = (event: Event) => {
@@ -392,8 +390,8 @@ export function Dashboard() {
       {user.kecamatan_codes.length + user.desa_codes.length > 0 && (
         <p class="hint">{t('dash.scoped')}</p>
       )}
-      {snapshots.loading && <Loading />}
-      <ErrorBox error={snapshots.error} />
+      {figures.loading && <Loading />}
+      <ErrorBox error={figures.error} />
       {before && after && (
         <>
           <Headline before={before} after={after} />

@@ -1,5 +1,5 @@
-// The map with its own choice of figure; Leaflet and the boundaries load when it comes near
-// the screen. Its legend and an area chooser sit outside the map, as ordinary page content.
+// The map with its own choice of figure; Leaflet and the boundaries load as the dashboard opens
+// (their own chunk and files, not the first screen's). Its legend and an area chooser sit outside the map, as ordinary page content.
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { t, type Key } from '../../i18n';
 import { num, pct, signed } from '../../format';
@@ -11,6 +11,10 @@ import { SelectField } from '../../ui/fields';
 import type { Names } from '../../ui/reference';
 import { diverging, NO_DATA, sequential, type Scale } from '../../map/colors';
 import type { AreaProps } from '../../map/MapView';
+import type { PopupMore } from '../../map/popup';
+import { searchHouseholds } from '../../api/households';
+import { rtRw } from '../households/labels';
+import { loadMap } from './ahead';
 import { change, type Figure, type Progress, type Snapshot } from './data';
 import { useModule, useNearScreen } from './lazy';
 
@@ -52,7 +56,7 @@ export function MapSection({
   const { user } = useSession();
   const box = useRef<HTMLElement>(null);
   const near = useNearScreen(box);
-  const mod = useModule(() => import('../../map/MapView'), near);
+  const mod = useModule(loadMap); // at once: the map is what the dashboard is looked at for
   const [chosen, setChosen] = useState<MapFigure | ''>('');
   const [focus, setFocus] = useState<string>('');
   const figure: MapFigure = chosen || pageFigure;
@@ -114,6 +118,22 @@ export function MapSection({
     if (!lines.length) lines.push([t(LABEL[figure]), t('map.noData')]);
     return lines;
   };
+  const more = (area: AreaProps): PopupMore | undefined =>
+    level === 'desa' && maySearchDesa(user, area.kode)
+      ? {
+          title: t('map.households'),
+          loading: t('map.householdsLoading'),
+          empty: t('map.householdsNone'),
+          load: () =>
+            searchHouseholds({ desa_code: area.kode, limit: 10 }).then((found) =>
+              found.map((h) => ({
+                text: `${h.head_name || t('household.noName')} · ${rtRw(h.rt, h.rw)}`,
+                href: `/households/${h.id}`,
+                onFollow: (href: string) => navigate(href),
+              })),
+            ),
+        }
+      : undefined;
   const link = (area: AreaProps) =>
     level === 'desa' && maySearchDesa(user, area.kode)
       ? {
@@ -160,6 +180,7 @@ export function MapSection({
           value={value}
           describe={describe}
           link={link}
+          more={more}
           focus={focus || null}
         />
       ) : (

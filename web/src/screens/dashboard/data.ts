@@ -1,7 +1,9 @@
 // The dashboard's figures: households, poor and extreme poor per desa on a date (three calls
 // of /reports/households), added up per kecamatan here.
-import { householdReport } from '../../api/reports';
-import type { HouseholdReport } from '../../api/types';
+import { dashboardFigures } from '../../api/reports';
+import type { DashboardDay } from '../../api/types';
+import { takeAhead } from '../../early';
+import { figuresKey } from './ahead';
 
 export type Figure = 'total' | 'poor' | 'extreme';
 export const FIGURES: Figure[] = ['total', 'poor', 'extreme'];
@@ -23,46 +25,46 @@ export interface Snapshot {
 
 const zero = (): Record<Figure, number> => ({ total: 0, poor: 0, extreme: 0 });
 
-export async function snapshot(at: string, signal?: AbortSignal): Promise<Snapshot> {
-  const [total, poor, extreme] = await Promise.all([
-    householdReport({ group_by: 'desa', at }, signal),
-    householdReport({ group_by: 'desa', at, welfare_class: POOR_CLASSES }, signal),
-    householdReport({ group_by: 'desa', at, extreme_poor: true }, signal),
-  ]);
+/** A day's figures as the screens use them: per desa, and added up per kecamatan here. */
+export function fromDay(day: DashboardDay): Snapshot {
   const desa = new Map<string, Area>();
   const kecamatan = new Map<string, Area>();
-  const add = (report: HouseholdReport, figure: Figure) => {
-    for (const row of report.rows) {
-      if (!row.desa) continue;
-      const d = desa.get(row.desa) ?? {
-        code: row.desa,
-        name: row.desa_name ?? row.desa,
-        kecamatan: row.kecamatan ?? null,
-        values: zero(),
-      };
-      d.values[figure] += row.count;
-      desa.set(row.desa, d);
-      if (row.kecamatan) {
-        const k = kecamatan.get(row.kecamatan) ?? {
-          code: row.kecamatan,
-          name: row.kecamatan_name ?? row.kecamatan,
-          kecamatan: null,
-          values: zero(),
-        };
-        k.values[figure] += row.count;
-        kecamatan.set(row.kecamatan, k);
-      }
-    }
-  };
-  add(total, 'total');
-  add(poor, 'poor');
-  add(extreme, 'extreme');
+  for (const row of day.rows) {
+    const values = { total: row.total, poor: row.poor, extreme: row.extreme };
+    desa.set(row.desa, {
+      code: row.desa,
+      name: row.desa_name ?? row.desa,
+      kecamatan: row.kecamatan,
+      values,
+    });
+    if (!row.kecamatan) continue;
+    const k = kecamatan.get(row.kecamatan) ?? {
+      code: row.kecamatan,
+      name: row.kecamatan_name ?? row.kecamatan,
+      kecamatan: null,
+      values: zero(),
+    };
+    for (const f of FIGURES) k.values[f] += values[f];
+    kecamatan.set(row.kecamatan, k);
+  }
   return {
-    at,
-    totals: { total: total.total, poor: poor.total, extreme: extreme.total },
+    at: day.at,
+    totals: { total: day.total, poor: day.poor, extreme: day.extreme },
     desa,
     kecamatan,
   };
+}
+
+/** The two days' figures, in one request (the gateway asks the registry for all at once);
+ * the answer asked for ahead when it is there. */
+export async function snapshots(
+  dates: { a: string; b: string },
+  signal?: AbortSignal,
+): Promise<[Snapshot, Snapshot]> {
+  const figures = await takeAhead(figuresKey(dates), () =>
+    dashboardFigures(dates.a, dates.b, signal),
+  );
+  return [fromDay(figures.a), fromDay(figures.b)];
 }
 
 /** Change from `before` to `after`, and as a share of `before` (null when before is 0). */

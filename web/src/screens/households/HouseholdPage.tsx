@@ -1,8 +1,9 @@
 // One household: address, members, where each value came from, photos, conflicts, its story.
 import { household as loadHousehold, photoUrl, story as loadStory } from '../../api/households';
-import type { Household, Provenance, StoredPhotoRef, Story } from '../../api/types';
+import type { Household, Member, Provenance, StoredPhotoRef, Story } from '../../api/types';
+import { BarChart } from '../../charts/BarChart';
 import { codeLabel, t } from '../../i18n';
-import { coords, dateLong, num } from '../../format';
+import { age, coords, num } from '../../format';
 import { Link } from '../../router';
 import { useSession } from '../../session';
 import type { RouteProps } from '../../routes';
@@ -11,15 +12,23 @@ import { Empty, ErrorBox, Loading } from '../../ui/feedback';
 import { Page } from '../../ui/Page';
 import { useNames, type Names } from '../../ui/reference';
 import { useAsync } from '../../ui/useAsync';
-import { rtRw, sourcesText, welfareTone } from './labels';
+import { fileText, rtRw, sourcesText, welfareTone } from './labels';
 import { StoryList } from './Story';
 
-/** The household's photos: its own list when the server gives one, else the latest visit's. */
-function photosOf(household: Household, story: Story | undefined): StoredPhotoRef[] {
-  if (household.photos?.length) return household.photos;
-  const visits = (story?.entries ?? []).filter((e) => e.kind === 'visit');
-  const last = visits[visits.length - 1];
-  return last && last.kind === 'visit' ? last.detail.photos : [];
+/** The photos of the household's visits, the latest visit's first. */
+function photosOf(story: Story | undefined): StoredPhotoRef[] {
+  const seen = new Set<string>();
+  const found: StoredPhotoRef[] = [];
+  const visits = (story?.entries ?? []).filter((e) => e.kind === 'visit').reverse();
+  for (const visit of visits) {
+    if (visit.kind !== 'visit') continue;
+    for (const photo of visit.detail.photos) {
+      if (seen.has(photo.sha256)) continue;
+      seen.add(photo.sha256);
+      found.push({ ...photo, captured_at: visit.at });
+    }
+  }
+  return found;
 }
 
 function ProvenanceTable({
@@ -49,7 +58,7 @@ function ProvenanceTable({
             <tr key={field}>
               <th scope="row">{codeLabel('field', field)}</th>
               <td>{codeLabel('source', p.source)}</td>
-              <td class="break">{p.filename ?? '—'}</td>
+              <td class="break">{fileText(p.filename)}</td>
               <td>{p.batch ?? '—'}</td>
               <td>{p.row ?? '—'}</td>
             </tr>
@@ -59,6 +68,8 @@ function ProvenanceTable({
     </TableWrap>
   );
 }
+
+const memberName = (m: Member) => m.nama || t('household.noName');
 
 function Members({ household, names }: { household: Household; names: Names }) {
   return (
@@ -72,23 +83,72 @@ function Members({ household, names }: { household: Household; names: Names }) {
             <th scope="col">{t('member.relation')}</th>
             <th scope="col">{t('member.sex')}</th>
             <th scope="col">{t('member.age')}</th>
+            <th scope="col">{t('member.marital')}</th>
             <th scope="col">PMKS</th>
           </tr>
         </thead>
         <tbody>
           {household.members.map((m, i) => (
             <tr key={`${m.nik}-${i}`}>
-              <th scope="row">{m.name || '—'}</th>
+              <th scope="row">{memberName(m)}</th>
               <td class="nowrap">{m.nik}</td>
-              <td>{codeLabel('relation', m.relation)}</td>
-              <td>{codeLabel('sex', m.sex)}</td>
-              <td>{m.age ?? '—'}</td>
-              <td>{m.pmks.map((p) => names.pmks(p)).join(', ') || '—'}</td>
+              <td>{codeLabel('relation', m.hubungan)}</td>
+              <td>{codeLabel('sex', m.jenis_kelamin)}</td>
+              <td>{num(age(m.tanggal_lahir))}</td>
+              <td>{m.status_kawin ? codeLabel('marital', m.status_kawin) : '—'}</td>
+              <td>{(m.pmks ?? []).map((p) => names.pmks(p)).join(', ') || '—'}</td>
             </tr>
           ))}
         </tbody>
       </table>
     </TableWrap>
+  );
+}
+
+/** The members' ages as bars (who is a child, who is old), each bar telling its name. */
+function Ages({ household }: { household: Household }) {
+  const bars = household.members
+    .map((m) => ({ label: memberName(m), values: [age(m.tanggal_lahir)] }))
+    .filter((b) => b.values[0] !== null);
+  if (!bars.length) return null;
+  return (
+    <div class="chart-block">
+      <BarChart
+        title={t('household.agesChart')}
+        series={[{ name: t('member.age'), color: '#2166ac' }]}
+        bars={bars}
+        format={(n) => t('household.years', { n: num(n) })}
+      />
+    </div>
+  );
+}
+
+function ConflictList({ household }: { household: Household }) {
+  const { user } = useSession();
+  const open = household.conflicts.filter((c) => c.status === 'open');
+  if (!open.length) return null;
+  return (
+    <section aria-labelledby="conf-title">
+      <h2 id="conf-title">{t('household.conflicts', { n: num(open.length) })}</h2>
+      <ul class="conflict-list">
+        {open.map((c) => (
+          <li key={c.id}>
+            <strong>{codeLabel('field', c.field)}</strong>
+            {c.person_name ? ` (${c.person_name})` : ''}:{' '}
+            {[c.kept, c.other]
+              .map((v) => `${v.value ?? '—'} [${codeLabel('source', v.source)}]`)
+              .join(' ≠ ')}
+          </li>
+        ))}
+      </ul>
+      {(user.role === 'admin' || user.role === 'supervisor') && (
+        <p>
+          <Link href={`/conflicts?household=${household.id}`}>
+            {t('household.resolveConflicts')}
+          </Link>
+        </p>
+      )}
+    </section>
   );
 }
 
@@ -99,9 +159,10 @@ export function HouseholdPage({ params }: RouteProps) {
   const data = useAsync((signal) => loadHousehold(id, signal), [id]);
   const storyData = useAsync((signal) => loadStory(id, signal), [id]);
   const h = data.data;
-  const head = h?.members.find((m) => m.relation === 'kepala') ?? h?.members[0];
-  const title = h ? (head?.name ?? t('household.title')) : t('household.title');
+  const head = h?.members.find((m) => m.hubungan === 'kepala') ?? h?.members[0];
+  const title = h && head?.nama ? head.nama : t('household.title');
   const back = user.role === 'verifier' ? '/tasks' : '/households';
+  const photos = photosOf(storyData.data);
 
   return (
     <Page
@@ -122,7 +183,8 @@ export function HouseholdPage({ params }: RouteProps) {
               <Badge tone={welfareTone(h.welfare_class)}>
                 {codeLabel('welfare', h.welfare_class)}
               </Badge>
-            )}
+            )}{' '}
+            {h.in_care_while_not_poor && <Badge tone="warn">{t('story.inCareNotPoor')}</Badge>}
           </p>
           <section class="card" aria-labelledby="addr-title">
             <h2 id="addr-title">{t('household.address')}</h2>
@@ -135,6 +197,7 @@ export function HouseholdPage({ params }: RouteProps) {
                 [t('common.desa'), names.desa(h.address.desa_code)],
                 [t('common.kecamatan'), names.kecamatan(h.address.kecamatan_code)],
                 [t('household.position'), coords(h.address.latitude, h.address.longitude)],
+                [t('field.desil'), h.desil ? String(h.desil) : null],
                 [t('household.sources'), sourcesText(h.sources)],
               ]}
             />
@@ -145,6 +208,7 @@ export function HouseholdPage({ params }: RouteProps) {
               {t('household.members')} ({num(h.members.length)})
             </h2>
             <Members household={h} names={names} />
+            <Ages household={h} />
           </section>
 
           <section aria-labelledby="prov-title">
@@ -157,9 +221,9 @@ export function HouseholdPage({ params }: RouteProps) {
             {h.members.map((m, i) =>
               Object.keys(m.provenance).length ? (
                 <details key={`${m.nik}-${i}`}>
-                  <summary>{t('household.provenanceOf', { name: m.name ?? m.nik })}</summary>
+                  <summary>{t('household.provenanceOf', { name: memberName(m) })}</summary>
                   <ProvenanceTable
-                    caption={t('household.provenanceOf', { name: m.name ?? m.nik })}
+                    caption={t('household.provenanceOf', { name: memberName(m) })}
                     provenance={m.provenance}
                   />
                 </details>
@@ -169,43 +233,24 @@ export function HouseholdPage({ params }: RouteProps) {
 
           <section aria-labelledby="photos-title">
             <h2 id="photos-title">{t('household.photos')}</h2>
-            {photosOf(h, storyData.data).length ? (
+            {storyData.loading && <Loading />}
+            {photos.length ? (
               <div class="photos">
-                {photosOf(h, storyData.data).map((p) => (
+                {photos.map((p) => (
                   <Photo
                     key={p.sha256}
                     thumb={photoUrl(h.id, p.sha256, 'thumb')}
                     full={photoUrl(h.id, p.sha256, 'full')}
-                    alt={`${t('photo.of', { kind: codeLabel('photoKind', p.kind) })}${p.captured_at ? `, ${dateLong(p.captured_at)}` : ''}`}
+                    alt={t('photo.of', { kind: codeLabel('photoKind', p.kind) })}
                   />
                 ))}
               </div>
             ) : (
-              <Empty>{t('household.noPhotos')}</Empty>
+              !storyData.loading && <Empty>{t('household.noPhotos')}</Empty>
             )}
           </section>
 
-          {h.conflicts.length > 0 && (
-            <section aria-labelledby="conf-title">
-              <h2 id="conf-title">{t('household.conflicts', { n: num(h.conflicts.length) })}</h2>
-              <ul>
-                {h.conflicts.map((c) => (
-                  <li key={c.conflict_id}>
-                    {codeLabel('field', c.field)}
-                    {c.person_name ? ` (${c.person_name})` : ''}:{' '}
-                    {c.values
-                      .map((v) => `${v.value ?? '—'} [${codeLabel('source', v.source)}]`)
-                      .join(' ≠ ')}
-                  </li>
-                ))}
-              </ul>
-              {(user.role === 'admin' || user.role === 'supervisor') && (
-                <p>
-                  <Link href="/conflicts">{t('household.resolveConflicts')}</Link>
-                </p>
-              )}
-            </section>
-          )}
+          <ConflictList household={h} />
 
           <section aria-labelledby="story-title">
             <h2 id="story-title">{t('household.story')}</h2>

@@ -173,7 +173,7 @@ export function Search() {
                     <Link href={`/households/${h.id}`}>{h.head_name || t('household.noName')}</Link>
                   </h3>
                   <p class="meta">
-                    {t('common.noKk')} {h.no_kk || '—'} · {names.desa(h.desa_code)} ·{' '}
+                    {t('search.headNik')} {h.head_nik || '—'} · {names.desa(h.desa_code)} ·{' '}
                     {rtRw(h.rt, h.rw)}
                   </p>
                   {h.alamat && <p class="meta">{h.alamat}</p>}
@@ -185,8 +185,9 @@ export function Search() {
                       </Badge>
                     )}{' '}
                     <span class="meta">
-                      {t('household.memberCount', { n: num(h.member_count ?? 0) })} ·{' '}
+                      {t('household.memberCount', { n: num(h.members ?? 0) })} ·{' '}
                       {sourcesText(h.sources)}
+                      {h.desil ? ` · ${t('household.desil', { n: h.desil })}` : ''}
                     </span>
                   </p>
                 </li>

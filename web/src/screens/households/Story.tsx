@@ -7,6 +7,15 @@ import { asText, coords, dateLong, dateTime } from '../../format';
 import { Photo } from '../../ui/bits';
 import type { Names } from '../../ui/reference';
 
+/** Why the registry's status moved, in words where the code is known. */
+function reason(text: string): string {
+  const label = codeLabel('reason', text);
+  if (label !== text) return label;
+  const batch = /^import batch (\d+)$/.exec(text);
+  if (batch) return t('story.byImport', { batch: batch[1]! });
+  return text.replace(/_/g, ' ');
+}
+
 /** A flag's or detail's extra data, shown as text whatever its shape. */
 export function detailText(detail: unknown): string {
   if (detail === null || detail === undefined || detail === '') return '';
@@ -57,25 +66,39 @@ function Entry({
   switch (entry.kind) {
     case 'imported': {
       const d = entry.detail;
+      const pemda = d.filename?.startsWith('pemda:');
       return {
-        title: t('story.imported', {
-          source: codeLabel('source', d.source),
-          file: d.filename ?? '—',
-          batch: d.batch_id,
-          row: d.row ?? '—',
-        }),
+        title: pemda
+          ? t('story.enteredPemda', { who: d.filename!.slice(6) })
+          : t('story.imported', {
+              source: codeLabel('source', d.source),
+              file: d.filename ?? '—',
+              batch: d.batch_id,
+              row: d.row ?? '—',
+            }),
+        body: d.member ? <p class="meta">{t('story.member', { name: d.member })}</p> : undefined,
       };
     }
-    case 'registered':
-      return { title: t('story.registered', { source: codeLabel('source', entry.detail.source) }) };
     case 'status': {
       const d = entry.detail;
       return {
-        title: t('story.status', {
-          from: codeLabel('status', d.from),
-          to: codeLabel('status', d.to),
-        }),
-        body: d.reason ? <p>{d.reason}</p> : undefined,
+        title: d.from
+          ? t('story.status', {
+              from: codeLabel('status', d.from),
+              to: codeLabel('status', d.to),
+            })
+          : t('story.statusFirst', { to: codeLabel('status', d.to) }),
+        body:
+          d.reason || d.welfare_class ? (
+            <p class="meta">
+              {[
+                d.welfare_class && codeLabel('welfare', d.welfare_class),
+                d.reason && reason(d.reason),
+              ]
+                .filter(Boolean)
+                .join(' · ')}
+            </p>
+          ) : undefined,
       };
     }
     case 'task': {
@@ -93,13 +116,15 @@ function Entry({
       const d = entry.detail;
       return {
         title: t('story.visit', {
-          who: d.verifier ?? '—',
+          who: entry.actor ?? '—',
           outcome: codeLabel('outcome', d.outcome),
         }),
         body: (
           <>
             <p class="meta">
               {t('story.gps')}: {coords(d.lat, d.lng)}
+              {d.welfare_class ? ` · ${codeLabel('welfare', d.welfare_class)}` : ''}
+              {d.late ? ` · ${t('approval.late')}` : ''}
             </p>
             {d.photos.length > 0 && (
               <div class="photos">
@@ -124,11 +149,16 @@ function Entry({
         title: t('story.decision', {
           outcome: codeLabel('decision', d.outcome),
           welfare: codeLabel('welfare', d.welfare_class),
-          who: d.decided_by ?? entry.actor ?? '—',
+          who: entry.actor ?? '—',
         }),
         body: (
           <>
-            <Explanation lines={d.explanation} />
+            {d.explanation.length > 0 && (
+              <details>
+                <summary>{t('story.reasons', { n: d.explanation.length })}</summary>
+                <Explanation lines={d.explanation} />
+              </details>
+            )}
             {d.note && <p>{t('story.note', { note: d.note })}</p>}
           </>
         ),
@@ -154,6 +184,7 @@ function Entry({
         }),
         body: (
           <p class="meta">
+            {d.programme ? `${d.programme} · ` : ''}
             {t('story.referralDue', {
               receive: dateLong(d.receive_by),
               complete: dateLong(d.complete_by),
@@ -171,18 +202,39 @@ function Entry({
           from: codeLabel('referralState', d.from),
           to: codeLabel('referralState', d.to),
         }),
-        body: d.reason ? <p>{d.reason}</p> : undefined,
+        body: d.note ? <p class="meta">{d.note}</p> : undefined,
       };
     }
     case 'case_resolved':
       return { title: t('story.caseResolved', { id: entry.detail.case_id }) };
     case 'reverification':
-      return { title: t('story.reverification', { id: entry.detail.task_id }) };
+      return { title: t('story.reverificationPlanned') };
     default: {
       const other = entry as { kind: string; detail: unknown };
       return { title: other.kind, body: <p class="meta">{detailText(other.detail)}</p> };
     }
   }
+}
+
+/** The story as a person reads it: one entry per file row batch (a family's rows come
+ * together), and no "created → sent" for a referral (it is sent as it is made). */
+function readable(entries: StoryEntry[]): StoryEntry[] {
+  const out: StoryEntry[] = [];
+  for (const entry of entries) {
+    if (entry.kind === 'referral_status' && entry.detail.from === 'created') continue;
+    const last = out[out.length - 1];
+    if (
+      entry.kind === 'imported' &&
+      last?.kind === 'imported' &&
+      last.detail.batch_id === entry.detail.batch_id
+    ) {
+      const members = [last.detail.member, entry.detail.member].filter(Boolean).join(', ');
+      out[out.length - 1] = { ...last, detail: { ...last.detail, member: members || null } };
+      continue;
+    }
+    out.push(entry);
+  }
+  return out;
 }
 
 export function StoryList({
@@ -196,12 +248,12 @@ export function StoryList({
 }) {
   return (
     <ol class="story">
-      {entries.map((entry, i) => {
+      {readable(entries).map((entry, i) => {
         const { title, body } = Entry({ entry, householdId, names });
         return (
           <li key={i} class={`story-${entry.kind}`}>
             <p class="when">
-              <time dateTime={entry.at}>{dateTime(entry.at)}</time>
+              <time dateTime={entry.at ?? undefined}>{dateTime(entry.at)}</time>
               {entry.actor && <span> · {entry.actor}</span>}
             </p>
             <p class="what">{title}</p>

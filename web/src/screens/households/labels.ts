@@ -1,4 +1,4 @@
-import { codeLabel } from '../../i18n';
+import { codeLabel, t } from '../../i18n';
 
 /** Tone of a welfare class badge: the poorer, the stronger. */
 export function welfareTone(code: string | null | undefined): string {
@@ -12,3 +12,10 @@ export const sourcesText = (sources: string[] | null | undefined) =>
 
 export const rtRw = (rt: string | null | undefined, rw: string | null | undefined) =>
   rt || rw ? `RT ${rt || '—'} / RW ${rw || '—'}` : '—';
+
+/** A value's file: its name, or for a Pemda entry ("pemda:<user>") who entered it. */
+export function fileText(filename: string | null | undefined): string {
+  if (!filename) return '—';
+  if (filename.startsWith('pemda:')) return t('provenance.pemdaEntry', { who: filename.slice(6) });
+  return filename;
+}

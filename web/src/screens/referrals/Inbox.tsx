@@ -70,14 +70,20 @@ export function Inbox() {
                 <li key={r.referral_id} class="card result">
                   <h2 class="h3">
                     <Link href={`/referrals/${r.referral_id}`}>
-                      {codeLabel('need', r.need)} — {r.household.head_name || t('household.noName')}
+                      {codeLabel('need', r.need)} —{' '}
+                      {r.household
+                        ? r.household.head_name || t('household.noName')
+                        : t('referral.householdNo', { id: r.household_id ?? '—' })}
                     </Link>
                   </h2>
-                  <p class="meta">
-                    {r.household.alamat ?? '—'} · {rtRw(r.household.rt, r.household.rw)} ·{' '}
-                    {names.desa(r.household.desa_code)},{' '}
-                    {names.kecamatan(r.household.kecamatan_code)}
-                  </p>
+                  {r.household && (
+                    <p class="meta">
+                      {r.household.alamat ?? '—'} · {rtRw(r.household.rt, r.household.rw)} ·{' '}
+                      {names.desa(r.household.desa_code)},{' '}
+                      {names.kecamatan(r.household.kecamatan_code)}
+                    </p>
+                  )}
+                  {r.programme && <p class="meta">{r.programme}</p>}
                   <p class="badges">
                     <Badge>{codeLabel('referralState', r.state)}</Badge>{' '}
                     {r.overdue && <Badge tone="strong">{t('referral.overdue')}</Badge>}{' '}

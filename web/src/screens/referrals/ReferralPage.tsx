@@ -2,10 +2,12 @@
 // with evidence (JPEG, PNG, PDF), or reject with a reason.
 import { useState } from 'preact/hooks';
 import { asApiError, type ApiError } from '../../api/client';
+import { household as loadHousehold } from '../../api/households';
 import { evidenceUrl, referral as loadReferral, updateStatus } from '../../api/referrals';
 import type { AgencyStatus, Referral } from '../../api/types';
 import { codeLabel, t } from '../../i18n';
 import { dateLong, dateTime, num } from '../../format';
+import { Link } from '../../router';
 import type { RouteProps } from '../../routes';
 import { useSession } from '../../session';
 import { announce } from '../../status';
@@ -14,7 +16,7 @@ import { ErrorBox, Loading } from '../../ui/feedback';
 import { errorsAt } from '../../ui/fieldErrors';
 import { ChoiceGroup, FileField, TextArea } from '../../ui/fields';
 import { Page } from '../../ui/Page';
-import { useNames } from '../../ui/reference';
+import { useNames, useReasonLabels } from '../../ui/reference';
 import { useAsync } from '../../ui/useAsync';
 import { rtRw } from '../households/labels';
 import { dueLine, reasonText } from './text';
@@ -112,15 +114,34 @@ export function ReferralPage({ params }: RouteProps) {
   const id = Number(params.id);
   const { user } = useSession();
   const names = useNames();
+  const reasons = useReasonLabels();
   const data = useAsync((signal) => loadReferral(id, signal), [id]);
   const r = data.data;
+  // Dinsos staff get the referral without the household's address: read it from the registry
+  const staff = user.role !== 'opd';
+  const householdId = r?.household ? null : (r?.household_id ?? null);
+  const held = useAsync(
+    (signal) => (staff && householdId ? loadHousehold(householdId, signal) : Promise.resolve(null)),
+    [householdId],
+  );
+  const head = held.data?.members.find((m) => m.hubungan === 'kepala') ?? held.data?.members[0];
+  const house = r?.household ?? {
+    household_id: householdId ?? 0,
+    head_name: head?.nama ?? null,
+    alamat: held.data?.address.alamat ?? null,
+    rt: held.data?.address.rt ?? null,
+    rw: held.data?.address.rw ?? null,
+    desa_code: held.data?.address.desa_code ?? null,
+    kecamatan_code: held.data?.address.kecamatan_code ?? null,
+    member_count: held.data?.members.length ?? null,
+  };
   const line = r ? dueLine(r) : null;
   const mayAnswer = user.role === 'opd' || user.role === 'admin';
   return (
     <Page
       title={
         r
-          ? `${codeLabel('need', r.need)} — ${r.household.head_name ?? t('household.noName')}`
+          ? `${codeLabel('need', r.need)} — ${house.head_name ?? t('household.noName')}`
           : t('referral.title')
       }
       before={<BackLink href="/referrals">{t('nav.referrals')}</BackLink>}
@@ -152,11 +173,12 @@ export function ReferralPage({ params }: RouteProps) {
                 <h3>{t('referral.reasons')}</h3>
                 <ul>
                   {r.reasons.map((reason, i) => (
-                    <li key={i}>{reasonText(reason)}</li>
+                    <li key={i}>{reasonText(reason, reasons)}</li>
                   ))}
                 </ul>
               </>
             )}
+            {r.reason && <p>{t('referral.rejectedBecause', { reason: r.reason })}</p>}
             {r.evidence_ref && (
               <p>
                 <a href={evidenceUrl(r.referral_id, r.evidence_ref)} target="_blank" rel="noopener">
@@ -169,18 +191,22 @@ export function ReferralPage({ params }: RouteProps) {
             <h2 id="hh-title">{t('approval.household')}</h2>
             <Facts
               items={[
-                [t('referral.head'), r.household.head_name],
-                [
-                  t('common.address'),
-                  `${r.household.alamat ?? '—'}, ${rtRw(r.household.rt, r.household.rw)}`,
-                ],
+                [t('referral.head'), house.head_name],
+                [t('common.address'), `${house.alamat ?? '—'}, ${rtRw(house.rt, house.rw)}`],
                 [
                   t('common.desa'),
-                  `${names.desa(r.household.desa_code)}, ${names.kecamatan(r.household.kecamatan_code)}`,
+                  `${names.desa(house.desa_code)}, ${names.kecamatan(house.kecamatan_code)}`,
                 ],
-                [t('referral.members'), num(r.household.member_count)],
+                [t('referral.members'), num(house.member_count)],
               ]}
             />
+            {staff && house.household_id > 0 && (
+              <p>
+                <Link href={`/households/${house.household_id}`}>
+                  {t('approval.openHousehold')}
+                </Link>
+              </p>
+            )}
             {r.persons && r.persons.length > 0 && (
               <TableWrap label={t('referral.persons')}>
                 <table>
@@ -223,7 +249,6 @@ export function ReferralPage({ params }: RouteProps) {
                     <p class="what">
                       {codeLabel('referralState', h.from)} → {codeLabel('referralState', h.to)}
                     </p>
-                    {h.reason && <p>{h.reason}</p>}
                     {h.note && <p class="meta">{h.note}</p>}
                   </li>
                 ))}

@@ -2,9 +2,9 @@ import type { Referral } from '../../api/types';
 import { labelOf, pick, t } from '../../i18n';
 import { asText, dateShort, due } from '../../format';
 
-/** A reason as the rules wrote it: a text, a label pair, or a coded object. */
-export function reasonText(reason: unknown): string {
-  if (typeof reason === 'string') return reason;
+/** A reason as the rules wrote it: a code (in words by `label`), a label pair, or an object. */
+export function reasonText(reason: unknown, label: (code: string) => string): string {
+  if (typeof reason === 'string') return label(reason);
   if (reason && typeof reason === 'object') {
     const r = reason as Record<string, unknown>;
     if (typeof r.label_id === 'string')

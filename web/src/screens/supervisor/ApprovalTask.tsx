@@ -5,23 +5,51 @@ import { asApiError, type ApiError } from '../../api/client';
 import { photoUrl } from '../../api/households';
 import { questionnaire } from '../../api/reference';
 import * as api from '../../api/verification';
-import type { Questionnaire, TaskDetail, Verifier, VisitDetail } from '../../api/types';
-import { codeLabel, labelOf, t } from '../../i18n';
-import { coords, dateTime, num } from '../../format';
+import type { Household, Questionnaire, TaskDetail, Verifier, VisitDetail } from '../../api/types';
+import { codeLabel, labelOf, pick, t } from '../../i18n';
+import { asText, coords, dateTime, num } from '../../format';
 import { Link, navigate } from '../../router';
 import type { RouteProps } from '../../routes';
 import { announce } from '../../status';
-import { BackLink, Badge, Facts, Photo, TableWrap } from '../../ui/bits';
+import { BackLink, Facts, Photo, TableWrap } from '../../ui/bits';
 import { ErrorBox, Loading } from '../../ui/feedback';
 import { errorsAt } from '../../ui/fieldErrors';
 import { Checkbox, ChoiceGroup, SelectField, TextArea } from '../../ui/fields';
 import { Page } from '../../ui/Page';
 import { useNames, type Names } from '../../ui/reference';
 import { useAsync } from '../../ui/useAsync';
+import { sourcesText } from '../households/labels';
 import { Explanation, FlagList } from '../households/Story';
 import { answerText } from './answers';
 
 type Action = 'approve' | 'return' | 'reject' | 'second';
+
+/** What the registry holds that a question asks too (the sources' own words and codes). */
+function heldAnswer(name: string, household: Household | null): unknown {
+  if (!household) return undefined;
+  const i = household.indicators ?? {};
+  switch (name) {
+    case 'member_count':
+      return household.members.length;
+    case 'floor_area_m2':
+      return i.luas_lantai;
+    case 'has_car':
+      return i.aset_mobil;
+    case 'has_motorcycle':
+      return i.aset_motor;
+    case 'has_ac':
+      return i.aset_ac;
+    case 'has_refrigerator':
+      return i.aset_lemari_es;
+    case 'pmks': {
+      const all = [...new Set(household.members.flatMap((m) => m.pmks ?? []))];
+      return all.length ? all : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+const COMPARED = new Set(['luas_lantai', 'aset_mobil', 'aset_motor', 'aset_ac', 'aset_lemari_es']);
 
 function Comparison({
   task,
@@ -35,7 +63,6 @@ function Comparison({
   names: Names;
 }) {
   const answers = visit.answers ?? {};
-  const registry = task.registry.indicators ?? {};
   const questions =
     form?.fields ??
     Object.keys(answers).map((name) => ({
@@ -45,36 +72,48 @@ function Comparison({
       type: 'text' as const,
       required: false,
     }));
+  const others = Object.entries(task.registry?.indicators ?? {}).filter(
+    ([key]) => !COMPARED.has(key),
+  );
   return (
-    <TableWrap label={t('approval.answers')}>
-      <table class="compare">
-        <caption>{t('approval.answersCaption')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('approval.question')}</th>
-            <th scope="col">{t('approval.visit')}</th>
-            <th scope="col">{t('approval.registry')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {questions.map((q) => {
-            const seen = answerText(q, answers[q.name], names);
-            const held = answerText(q, registry[q.name], names);
-            const differs = q.name in registry && seen !== held;
-            return (
-              <tr key={q.name} class={differs ? 'differs' : undefined}>
-                <th scope="row">{labelOf(q)}</th>
-                <td>{seen}</td>
-                <td>
-                  {held}
-                  {differs && <span class="visually-hidden"> ({t('approval.differs')})</span>}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </TableWrap>
+    <>
+      <TableWrap label={t('approval.answers')}>
+        <table class="compare">
+          <caption>{t('approval.answersCaption')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('approval.question')}</th>
+              <th scope="col">{t('approval.visit')}</th>
+              <th scope="col">{t('approval.registry')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {questions.map((q) => {
+              const seen = answerText(q, answers[q.name], names);
+              const value = heldAnswer(q.name, task.registry);
+              const held = answerText(q, value, names);
+              const differs = value !== undefined && seen !== held;
+              return (
+                <tr key={q.name} class={differs ? 'differs' : undefined}>
+                  <th scope="row">{labelOf(q)}</th>
+                  <td>{seen}</td>
+                  <td>
+                    {held}
+                    {differs && <span class="visually-hidden"> ({t('approval.differs')})</span>}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </TableWrap>
+      {others.length > 0 && (
+        <details>
+          <summary>{t('approval.otherIndicators')}</summary>
+          <Facts items={others.map(([key, value]) => [key.replace(/_/g, ' '), asText(value)])} />
+        </details>
+      )}
+    </>
   );
 }
 
@@ -158,7 +197,7 @@ function Decide({
           label={t('approval.reasons')}
           multiple
           required
-          options={(form?.reject_reasons ?? []).map((r) => ({ value: r.code, label: labelOf(r) }))}
+          options={(form?.reject_reasons ?? []).map((r) => ({ value: r.id, label: pick(r) }))}
           value={reasons}
           onValue={setReasons}
           error={err('reasons')}
@@ -231,12 +270,10 @@ export function ApprovalTask({ params }: RouteProps) {
                 ],
                 [
                   t('approval.registryClass'),
-                  `${codeLabel('welfare', task.registry.welfare_class)}${task.registry.desil ? ` · desil ${task.registry.desil}` : ''}`,
+                  `${codeLabel('welfare', task.registry?.welfare_class)}${task.registry?.desil ? ` · desil ${task.registry.desil}` : ''}`,
                 ],
-                [
-                  t('household.sources'),
-                  task.registry.sources.map((s) => codeLabel('source', s)).join(', '),
-                ],
+                [t('household.sources'), sourcesText(task.registry?.sources)],
+                [t('household.members'), num(task.registry?.members.length)],
               ]}
             />
             <p>
@@ -258,15 +295,10 @@ export function ApprovalTask({ params }: RouteProps) {
                       t('approval.when'),
                       `${dateTime(visit.started_at)} – ${dateTime(visit.ended_at)}`,
                     ],
-                    [t('story.gps'), coords(visit.lat, visit.lng)],
+                    [t('story.gps'), coords(visit.latitude, visit.longitude)],
                     [t('approval.result'), codeLabel('welfare', visit.welfare_class)],
                   ]}
                 />
-                {visit.late && (
-                  <p>
-                    <Badge tone="warn">{t('approval.late')}</Badge>
-                  </p>
-                )}
               </section>
               <section class="card" aria-labelledby="flags-title">
                 <h2 id="flags-title">
@@ -288,12 +320,12 @@ export function ApprovalTask({ params }: RouteProps) {
                 <section aria-labelledby="photos-title">
                   <h2 id="photos-title">{t('household.photos')}</h2>
                   <div class="photos">
-                    {visit.photos.map((p) => (
+                    {visit.photo_details.map((p) => (
                       <Photo
                         key={p.sha256}
                         thumb={photoUrl(task.household.household_id, p.sha256, 'thumb')}
                         full={photoUrl(task.household.household_id, p.sha256, 'full')}
-                        alt={`${t('photo.of', { kind: codeLabel('photoKind', p.kind) })}${p.captured_at ? `, ${dateTime(p.captured_at)}` : ''}`}
+                        alt={`${t('photo.of', { kind: codeLabel('photoKind', p.kind) })}${p.captured_at ? `, ${dateTime(p.captured_at)}` : ''}${p.latitude !== null ? `, GPS ${coords(p.latitude, p.longitude)}` : ''}`}
                       />
                     ))}
                   </div>

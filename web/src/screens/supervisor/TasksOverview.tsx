@@ -53,7 +53,7 @@ function ReportTable({
         </thead>
         <tbody>
           {rows.map((row) => (
-            <tr key={row.key}>
+            <tr key={row.key ?? ''}>
               <th scope="row">{nameOf(row)}</th>
               {states.map((s) => (
                 <td key={s} class="num">
@@ -142,7 +142,7 @@ export function TasksOverview() {
           <ReportTable
             caption={t('tasks.perVerifier')}
             rows={byVerifier.data}
-            nameOf={(r) => r.name || r.key}
+            nameOf={(r) => r.name || r.key || t('tasks.unassigned')}
           />
         )}
       </section>
@@ -154,7 +154,7 @@ export function TasksOverview() {
           <ReportTable
             caption={t('tasks.perKecamatan')}
             rows={byKecamatan.data}
-            nameOf={(r) => r.name || names.kecamatan(r.key)}
+            nameOf={(r) => r.name || (r.key ? names.kecamatan(r.key) : t('tasks.noArea'))}
           />
         )}
       </section>

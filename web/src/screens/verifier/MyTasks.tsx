@@ -9,14 +9,18 @@ import { useNames } from '../../ui/reference';
 import { useAsync } from '../../ui/useAsync';
 import { rtRw } from '../households/labels';
 
-const VISITABLE = new Set(['assigned', 'returned', 'open']);
+const VISITABLE = new Set(['assigned', 'returned', 'open', 'visited']);
+const STATES = 'assigned,returned,visited,submitted';
 
-/** The verifier's own tasks, the most urgent first. */
+/** The verifier's own tasks: those to visit, the most urgent first; then those sent. */
 export function MyTasks() {
   const names = useNames();
-  const data = useAsync((signal) => tasks({}, signal), []);
+  const data = useAsync((signal) => tasks({ state: STATES }, signal), []);
   const list = [...(data.data ?? [])].sort(
-    (a, b) => (Date.parse(a.due_at ?? '') || Infinity) - (Date.parse(b.due_at ?? '') || Infinity),
+    (a, b) =>
+      Number(b.state === 'returned') - Number(a.state === 'returned') ||
+      Number(a.state === 'submitted') - Number(b.state === 'submitted') ||
+      (Date.parse(a.due_at ?? '') || Infinity) - (Date.parse(b.due_at ?? '') || Infinity),
   );
   return (
     <Page title={t('myTasks.title')}>
@@ -28,7 +32,9 @@ export function MyTasks() {
         ) : (
           <ul class="results">
             {list.map((task) => {
-              const late = task.overdue || (task.due_at ? daysFromToday(task.due_at) < 0 : false);
+              const sent = task.state === 'submitted';
+              const late =
+                !sent && (task.overdue || (task.due_at ? daysFromToday(task.due_at) < 0 : false));
               return (
                 <li key={task.task_id} class="card result">
                   <h2 class="h3">{task.household.head_name || t('household.noName')}</h2>
@@ -43,9 +49,11 @@ export function MyTasks() {
                     <Badge tone={task.state === 'returned' ? 'warn' : 'neutral'}>
                       {codeLabel('taskState', task.state)}
                     </Badge>{' '}
-                    <span class={late ? 'late' : 'meta'}>
-                      {t('myTasks.due', { rel: due(task.due_at), date: dateShort(task.due_at) })}
-                    </span>
+                    {!sent && (
+                      <span class={late ? 'late' : 'meta'}>
+                        {t('myTasks.due', { rel: due(task.due_at), date: dateShort(task.due_at) })}
+                      </span>
+                    )}
                   </p>
                   <p class="actions">
                     {VISITABLE.has(task.state) && (

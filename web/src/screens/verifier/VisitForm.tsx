@@ -223,6 +223,18 @@ function Form({ task, form }: { task: TaskDetail; form: Questionnaire }) {
   );
 }
 
+/** Why the supervisor sent the visit back: what to mend before sending it again. */
+function ReturnNote({ task }: { task: TaskDetail }) {
+  const back = [...task.transitions].reverse().find((m) => m.to === 'returned');
+  return (
+    <div class="alert info" role="note">
+      <p>
+        <strong>{t('visit.returned')}</strong> {back?.note ?? ''}
+      </p>
+    </div>
+  );
+}
+
 export function VisitForm({ params }: RouteProps) {
   const id = Number(params.taskId);
   const names = useNames();
@@ -248,6 +260,7 @@ export function VisitForm({ params }: RouteProps) {
               ]}
             />
           </section>
+          {task.state === 'returned' && <ReturnNote task={task} />}
           <Form task={task} form={form} />
         </>
       )}
