@@ -109,3 +109,16 @@ def test_a_temporary_password_must_be_changed_first(browser, crew):
     field(page, "Ulangi kata sandi baru").fill("Sangatta-Utara-2026")
     page.get_by_role("button", name="Ganti kata sandi").click()
     heading(page, "Dasbor")
+
+
+def test_english_is_a_switch_and_stays_chosen(browser, crew):
+    page = browser.as_person("operator", "/households")
+    heading(page, "Cari rumah tangga")
+    page.get_by_role("button", name="English").click()
+    heading(page, "Find a household")
+    expect(page.get_by_role("link", name="Households", exact=True)).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.reload()  # remembered on this device
+    heading(page, "Find a household")
+    page.get_by_role("button", name="Bahasa Indonesia").click()
+    heading(page, "Cari rumah tangga")
