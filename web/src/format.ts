@@ -132,6 +132,15 @@ export function due(value: string | null | undefined, now: Date = new Date()): s
   return t('due.late', { n: num(-days) });
 }
 
+/** A clock's difference told in words: "+2 hari", "−3 jam", "+5 menit" (sign: ahead/behind). */
+export function offset(seconds: number): string {
+  const sign = seconds < 0 ? '−' : '+';
+  const abs = Math.abs(seconds);
+  if (abs >= 86_400) return `${sign}${t('span.days', { n: decimal.format(abs / 86_400) })}`;
+  if (abs >= 3_600) return `${sign}${t('span.hours', { n: decimal.format(abs / 3_600) })}`;
+  return `${sign}${t('span.minutes', { n: num(Math.round(abs / 60)) })}`;
+}
+
 /** "1,2 MB". */
 export function fileSize(bytes: number): string {
   if (bytes < 1024) return `${num(bytes)} B`;

@@ -373,6 +373,8 @@ export interface Task {
   flag_count: number;
   /** When the latest visit was submitted (the queue's "oldest first"). */
   submitted_at: string | null;
+  /** Visits that came after the task moved on (kept for the supervisor to see). */
+  late_visits?: number;
   household: TaskHousehold;
 }
 
@@ -383,6 +385,10 @@ export interface VisitPhoto {
   latitude: number | null;
   longitude: number | null;
   media_type?: string | null;
+  /** What the photo's own EXIF said (read on the phone before it compressed the photo). */
+  exif_time?: string | null;
+  exif_latitude?: number | null;
+  exif_longitude?: number | null;
 }
 export interface VisitFlag extends FlagRef {
   label_id: string;
@@ -406,6 +412,16 @@ export interface VisitDetail {
   welfare_class: string | null;
   rule_set_version?: string | null;
   explanation: ExplanationLine[];
+  /** Came after the task moved on (the phone was offline): kept, decides nothing. */
+  late?: boolean;
+  late_reason?: string | null;
+  late_message?: LocalText | null;
+  /** The phone's clock when it sent the visit, the server's receipt, and the difference. */
+  device_clock?: string | null;
+  received_at?: string | null;
+  clock_offset_seconds?: number | null;
+  /** The NIK typed from the card at the door against the registry's. */
+  nik_check?: 'match' | 'mismatch' | 'absent' | 'unreadable' | null;
 }
 
 export interface TaskDecision {

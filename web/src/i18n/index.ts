@@ -80,6 +80,7 @@ export type CodeGroup =
   | 'severity'
   | 'figure'
   | 'photoKind'
+  | 'nikCheck'
   | 'field'
   | 'agencyAction';
 

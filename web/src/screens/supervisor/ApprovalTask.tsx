@@ -7,7 +7,7 @@ import { questionnaire } from '../../api/reference';
 import * as api from '../../api/verification';
 import type { Household, Questionnaire, TaskDetail, Verifier, VisitDetail } from '../../api/types';
 import { codeLabel, labelOf, pick, t } from '../../i18n';
-import { asText, coords, dateTime, num } from '../../format';
+import { asText, coords, dateTime, num, offset } from '../../format';
 import { Link, navigate } from '../../router';
 import type { RouteProps } from '../../routes';
 import { announce } from '../../status';
@@ -126,8 +126,8 @@ function Decide({
   form: Questionnaire | undefined;
   verifiers: Verifier[];
 }) {
-  const flagged =
-    task.flag_count > 0 || (task.visits[task.visits.length - 1]?.flags.length ?? 0) > 0;
+  // as the service counts: the flags of every visit that came in time (not a late one's)
+  const flagged = task.visits.some((v) => !v.late && v.flags.length > 0);
   const [action, setAction] = useState<Action>('approve');
   const [reviewed, setReviewed] = useState(false);
   const [note, setNote] = useState('');
@@ -237,6 +237,54 @@ function Decide({
   );
 }
 
+/** The visit a decision is taken on: the last that came in time (a late one decides nothing). */
+function decidedVisit(task: TaskDetail): VisitDetail | undefined {
+  return task.visits.filter((v) => !v.late).at(-1);
+}
+
+/** What the field app adds: the phone's clock against the server's, the NIK on the card. */
+function fieldAppFacts(visit: VisitDetail): [string, string][] {
+  const facts: [string, string][] = [];
+  if (
+    visit.device_clock &&
+    visit.clock_offset_seconds !== null &&
+    visit.clock_offset_seconds !== undefined
+  )
+    facts.push([
+      t('approval.phoneClock'),
+      t('approval.clockOffset', {
+        time: dateTime(visit.device_clock),
+        offset: offset(visit.clock_offset_seconds),
+      }),
+    ]);
+  if (visit.nik_check) facts.push([t('approval.nikCheck'), codeLabel('nikCheck', visit.nik_check)]);
+  return facts;
+}
+
+/** Visits that came after the task moved on: each with who, why, when, and its flags. */
+function LateVisits({ visits }: { visits: VisitDetail[] }) {
+  return (
+    <section class="card" aria-labelledby="late-title">
+      <h2 id="late-title">{t('approval.lateTitle', { n: num(visits.length) })}</h2>
+      <p>{t('approval.lateIntro')}</p>
+      {visits.map((v) => (
+        <article key={v.visit_id} aria-label={`${t('approval.verifier')} ${v.verifier ?? '—'}`}>
+          <Facts
+            items={[
+              [t('approval.verifier'), v.verifier],
+              [t('approval.late'), pick(v.late_message) || '—'],
+              [t('approval.when'), `${dateTime(v.started_at)} – ${dateTime(v.ended_at)}`],
+              [t('approval.result'), codeLabel('welfare', v.welfare_class)],
+              ...fieldAppFacts(v),
+            ]}
+          />
+          {v.flags.length > 0 && <FlagList flags={v.flags} />}
+        </article>
+      ))}
+    </section>
+  );
+}
+
 export function ApprovalTask({ params }: RouteProps) {
   const id = Number(params.taskId);
   const names = useNames();
@@ -244,7 +292,8 @@ export function ApprovalTask({ params }: RouteProps) {
   const form = useAsync(() => questionnaire(), []);
   const verifiers = useAsync((signal) => api.verifiers(signal).catch(() => [] as Verifier[]), []);
   const task = data.data;
-  const visit = task?.visits[task.visits.length - 1];
+  const visit = task && decidedVisit(task);
+  const late = task?.visits.filter((v) => v.late) ?? [];
 
   return (
     <Page
@@ -297,6 +346,7 @@ export function ApprovalTask({ params }: RouteProps) {
                     ],
                     [t('story.gps'), coords(visit.latitude, visit.longitude)],
                     [t('approval.result'), codeLabel('welfare', visit.welfare_class)],
+                    ...fieldAppFacts(visit),
                   ]}
                 />
               </section>
@@ -333,6 +383,7 @@ export function ApprovalTask({ params }: RouteProps) {
               </div>
             </>
           )}
+          {late.length > 0 && <LateVisits visits={late} />}
           {task.state === 'submitted' ? (
             <Decide task={task} form={form.data} verifiers={verifiers.data ?? []} />
           ) : (

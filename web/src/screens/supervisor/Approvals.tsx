@@ -18,12 +18,39 @@ export function queueOrder(a: Task, b: Task): number {
   return since(a) - since(b) || a.task_id - b.task_id; // ids grow with time: a fair fallback
 }
 
+/** Live tasks not in the queue that a phone's late visit came for (reassigned meanwhile, ...). */
+function LateElsewhere() {
+  const names = useNames();
+  const data = useAsync((signal) => tasks({}, signal), []);
+  const late = (data.data ?? []).filter((task) => (task.late_visits ?? 0) > 0);
+  if (late.length === 0) return null;
+  return (
+    <section class="card" aria-labelledby="late-elsewhere">
+      <h2 id="late-elsewhere">{t('approvals.lateTitle')}</h2>
+      <p>{t('approval.lateIntro')}</p>
+      <ul>
+        {late.map((task) => (
+          <li key={task.task_id}>
+            <Link href={`/approvals/${task.task_id}`}>
+              {task.household.head_name || t('household.noName')}
+            </Link>{' '}
+            · {names.desa(task.household.desa_code)} ·{' '}
+            {t('approvals.verifier', { who: task.assignee ?? '—' })} ·{' '}
+            {t('approval.lateTitle', { n: num(task.late_visits ?? 0) })}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export function Approvals() {
   const names = useNames();
   const data = useAsync((signal) => tasks({ state: 'submitted' }, signal), []);
   const queue = [...(data.data ?? [])].sort(queueOrder);
   return (
     <Page title={t('approvals.title')}>
+      <LateElsewhere />
       <p>{t('approvals.intro')}</p>
       {data.loading && <Loading />}
       <ErrorBox error={data.error} />
@@ -40,6 +67,11 @@ export function Approvals() {
                   </Link>{' '}
                   {task.flag_count > 0 && (
                     <Badge tone="warn">{t('approvals.flags', { n: num(task.flag_count) })}</Badge>
+                  )}{' '}
+                  {(task.late_visits ?? 0) > 0 && (
+                    <Badge tone="info">
+                      {t('approval.lateTitle', { n: num(task.late_visits ?? 0) })}
+                    </Badge>
                   )}
                 </h2>
                 <p class="meta">
