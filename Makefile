@@ -10,7 +10,7 @@ export SIPMAS_SMS_GATEWAY_URL ?= http://127.0.0.1:9090/sms
 export SIPMAS_NOTIFY_RATE_EMAIL_PER_MINUTE ?= 1200
 export SIPMAS_NOTIFY_RATE_SMS_PER_MINUTE ?= 600
 
-.PHONY: install services run web web-if-npm web-build web-check chromium test lint format bench bench-import bench-outbox bench-pipeline bench-search bench-web clean
+.PHONY: install services run web web-if-npm web-build web-check chromium test lint format bench bench-import bench-outbox bench-pipeline bench-search bench-web bench-field clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -26,7 +26,7 @@ services: ## make sure PostgreSQL and RabbitMQ (with its management plugin) are 
 # The browser application (web/): built into web/dist when that is missing or older than its
 # sources; the gateway serves it at http://127.0.0.1:8000/. `npm ci` runs when the lock file
 # changed (no install scripts: web/.npmrc). Without npm, `make run` goes on without the app.
-WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
+WEB_SOURCES := $(shell find web/src web/public web/index.html web/field web/scripts web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
 
 web/node_modules/.package-lock.json: web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
@@ -89,7 +89,7 @@ format:
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: bench-outbox bench-import bench-pipeline bench-search bench-web ## benchmarks (not tests): figures beside their raw baselines
+bench: bench-outbox bench-import bench-pipeline bench-search bench-web bench-field ## benchmarks (not tests): figures beside their raw baselines
 
 bench-outbox: install services
 	$(PY) -m benchmarks.outbox_relay
@@ -105,6 +105,9 @@ bench-search: install services
 
 bench-web: install services chromium web-build ## the web app: first-screen bytes, loads over a slow link, search and dashboard with 1,000,000 people
 	$(PY) -m benchmarks.web
+
+bench-field: install services chromium web-build ## the field app: fifty visits with three photos each, queued offline, synced over a 400 kbit/s, 400 ms link
+	$(PY) -m benchmarks.field_sync
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

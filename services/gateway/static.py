@@ -11,6 +11,11 @@ made it (``SIPMAS_WEB_ROOT``, default ``<repo>/web/dist``).
   build is seen at once; its assets are new names).
 - ``/config.json``: the site's settings for the map (``SIPMAS_MAP_TILE_URL``,
   ``SIPMAS_MAP_TILE_ATTRIBUTION``), ``{}`` without them.
+- The field app (``dist/field/``, the verifier's offline app, ``docs/field-app.md``): ``/field``
+  is sent to ``/field/`` (its service worker's scope); ``/field/`` and any ``/field/...`` path
+  that is not a file answer ``field/index.html`` (``no-cache``); ``/field/sw.js`` is
+  ``no-cache`` (a new build's worker is seen at once) with ``Service-Worker-Allowed: /field/``;
+  its manifest is ``application/manifest+json``.
 
 Every file is read and gzip-compressed once, when the gateway starts (or when ``dist`` first
 appears, checked at most every few seconds while it is missing): a request only picks the
@@ -56,6 +61,10 @@ TYPES = {
     ".woff2": "font/woff2",
 }
 RETRY_SECONDS = 3.0
+FIELD = "/field/"
+FIELD_INDEX = "/field/index.html"
+NO_CACHE_FILES = frozenset({"/index.html", FIELD_INDEX, "/field/sw.js"})
+WORKER_HEADERS = {"/field/sw.js": {"Service-Worker-Allowed": FIELD}}
 
 NOT_BUILT = """<!doctype html><html lang="id"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>SIPMAS</title></head>
@@ -88,6 +97,7 @@ class File:
     content_type: str
     etag: str
     cache: str
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def content_type(path: str) -> str:
@@ -102,7 +112,8 @@ def _file(data: bytes, path: str, cache: str) -> File:
         packed = gzip.compress(data, compresslevel=9, mtime=0)
         gzipped = packed if len(packed) < len(data) * 0.95 else None
     etag = '"' + hashlib.sha256(data).hexdigest()[:20] + '"'
-    return File(data, gzipped, kind, etag, cache)
+    extra = tuple(WORKER_HEADERS.get(path, {}).items())
+    return File(data, gzipped, kind, etag, cache, extra)
 
 
 def load(root: Path) -> dict[str, File] | None:
@@ -118,7 +129,7 @@ def load(root: Path) -> dict[str, File] | None:
                 continue
             path = Path(directory) / name
             url = "/" + path.relative_to(root).as_posix()
-            if url == "/index.html":
+            if url in NO_CACHE_FILES:
                 cache = NO_CACHE
             elif url.startswith("/assets/"):
                 cache = IMMUTABLE
@@ -175,6 +186,9 @@ class Site:
             if path.startswith(("/assets/", "/geo/")):
                 return None
             return Response(self.not_built, status=503, mimetype="text/html")
+        field = files.get(FIELD_INDEX)
+        if path == FIELD.rstrip("/") and field is not None:
+            return _redirect(request, FIELD)  # the service worker's scope ends in a slash
         found = files.get(path)
         if found is None and path.endswith("/") and path != "/":
             found = files.get(path.rstrip("/"))
@@ -182,11 +196,13 @@ class Site:
             return self._send(request, found)
         if path.startswith(("/assets/", "/geo/")) or "." in path.rsplit("/", 1)[-1]:
             return None  # a file that is not there: 404, not the index
+        if path.startswith(FIELD) and field is not None:
+            return self._send(request, field)  # a screen of the field app
         return self._send(request, files["/index.html"])
 
     @staticmethod
     def _send(request: Request, file: File) -> Response:
-        headers = {"Cache-Control": file.cache}
+        headers = {"Cache-Control": file.cache, **dict(file.headers)}
         body, etag = file.body, file.etag
         if file.gzipped is not None:
             headers["Vary"] = "Accept-Encoding"
@@ -197,3 +213,9 @@ class Site:
         if etag in request.headers.get("If-None-Match", ""):
             return Response(status=304, headers=headers)
         return Response(body, headers=headers, content_type=file.content_type)
+
+
+def _redirect(request: Request, to: str) -> Response:
+    query = request.query_string.decode("latin-1")
+    target = f"{to}?{query}" if query else to
+    return Response(status=308, headers={"Location": target, "Cache-Control": SHORT})

@@ -1,0 +1,154 @@
+// Sign-in, online once: the browser session (username, password, a TOTP code when asked),
+// then the device credential and the tasks. Unsent visits of whoever used the phone before
+// wait here for them, and are never sent with another verifier's credential.
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, asApiError } from '../../api/client';
+import { pick } from '../../i18n';
+import { num } from '../../format';
+import { TextField } from '../../ui/fields';
+import { navigate } from '../../router';
+import { announce } from '../../status';
+import { SyncProblem } from '../api';
+import { read } from '../db';
+import { useLive } from '../live';
+import { syncNow } from '../outbox';
+import type { Account } from '../types';
+import { Alert, Screen } from '../ui';
+import { SignInRefused, signInDevice } from '../work';
+import { w } from '../words';
+
+function useWaitingOfOthers(current: string | null) {
+  return useLive(
+    () =>
+      read(['visits', 'drafts'], async (t) => {
+        const counts = new Map<string, number>();
+        for (const v of await t.all('visits')) {
+          if (v.state !== 'sent') counts.set(v.owner, (counts.get(v.owner) ?? 0) + 1);
+        }
+        for (const d of await t.all('drafts')) counts.set(d.owner, (counts.get(d.owner) ?? 0) + 1);
+        return [...counts].filter(([owner]) => owner !== current);
+      }),
+    [current],
+  );
+}
+
+export function SignIn({ account }: { account: Account | null }) {
+  const [username, setUsername] = useState(account?.username ?? '');
+  const [password, setPassword] = useState('');
+  const [code, setCode] = useState('');
+  const [needCode, setNeedCode] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [refused, setRefused] = useState<SignInRefused['reason'] | null>(null);
+  const [busy, setBusy] = useState(false);
+  const others = useWaitingOfOthers(account?.username ?? null);
+  const mine = useWaitingOfOthers(null)?.find(([owner]) => owner === account?.username)?.[1];
+
+  useEffect(() => {
+    if (needCode) document.getElementById('signin-totp')?.focus();
+  }, [needCode]);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    setRefused(null);
+    // The tasks first, whatever screen was left open — set before the account is marked signed
+    // in (the tasks are taken after that): a tap on the menu meanwhile is not undone.
+    navigate('/field/', { replace: true });
+    try {
+      const done = await signInDevice(username.trim(), password, needCode ? code.trim() : '');
+      if (done.switchedFrom) announce(w('signin.otherUser', { user: done.switchedFrom }), 'info');
+      void syncNow(true);
+    } catch (failure) {
+      if (failure instanceof SignInRefused) {
+        setRefused(failure.reason);
+      } else {
+        const e =
+          failure instanceof SyncProblem
+            ? new ApiError(failure.status, failure.code, failure.text)
+            : asApiError(failure);
+        if (e.code === 'totp_required' && !needCode) setNeedCode(true);
+        else setError(e);
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Screen title={w('signin.title')}>
+      <div class="narrow">
+        <p>{w('signin.intro')}</p>
+        {account && !account.signedIn && (
+          <Alert tone="info" role="status">
+            <p>{w('signin.again', { user: account.username })}</p>
+            {mine ? <p>{w('tasks.waitingCount', { n: num(mine) })}</p> : null}
+          </Alert>
+        )}
+        {others?.map(([owner, n]) => (
+          <Alert tone="info" key={owner}>
+            <p>{w('signin.waitingOther', { n: num(n), user: owner })}</p>
+          </Alert>
+        ))}
+        {error && (
+          <div class="alert error" role="alert">
+            <p>{error.code === 'network' ? w('signin.needNetwork') : pick(error.message)}</p>
+          </div>
+        )}
+        {refused === 'not_verifier' && (
+          <div class="alert error" role="alert">
+            <p>{w('signin.notVerifier')}</p>
+            <p>
+              <a href="/">{w('signin.openWeb')}</a>
+            </p>
+          </div>
+        )}
+        {refused === 'must_change' && (
+          <div class="alert error" role="alert">
+            <p>{w('signin.mustChange')}</p>
+            <p>
+              <a href="/">{w('signin.openWeb')}</a>
+            </p>
+          </div>
+        )}
+        <form onSubmit={submit} noValidate class="card">
+          <TextField
+            id="signin-username"
+            label={w('signin.username')}
+            value={username}
+            onValue={setUsername}
+            autoComplete="username"
+            autoCapitalize="none"
+            spellcheck={false}
+            required
+          />
+          <TextField
+            id="signin-password"
+            label={w('signin.password')}
+            type="password"
+            value={password}
+            onValue={setPassword}
+            autoComplete="current-password"
+            required
+          />
+          {needCode && (
+            <TextField
+              id="signin-totp"
+              label={w('signin.totp')}
+              hint={w('signin.totpHint')}
+              value={code}
+              onValue={setCode}
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              maxLength={8}
+              required
+            />
+          )}
+          <button type="submit" disabled={busy}>
+            {busy ? w('signin.busy') : w('signin.submit')}
+          </button>
+        </form>
+      </div>
+    </Screen>
+  );
+}
