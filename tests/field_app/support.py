@@ -31,6 +31,14 @@ from playwright.sync_api import BrowserContext, Page, Playwright, expect
 from services.gateway.use_cases import identity
 from services.verification.domain.questionnaire import form as questionnaire_form
 from sipmas import db, reference
+from tests.browser.support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE,
+    ROOT,
+    WEB_DIST,
+    heading,
+)
 from tests.gateway.support_http import (
     DEFAULT_GATEWAY_ENV,
     DESA_A,
@@ -45,19 +53,7 @@ from tests.gateway.support_http import (
 from tests.support import services
 from tests.verification.conftest import poor_answers
 
-ROOT = Path(__file__).resolve().parents[2]
-WEB_DIST = ROOT / "web" / "dist"
-AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM = os.environ.get("SIPMAS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
-PHONE = {"width": 412, "height": 915}
 PASSWORD = "Lapangan-Kutim-2026"
 TIMEOUT_MS = 20_000
 HOME = reference.desa_points()[DESA_C]  # households of desa C without GPS are judged here
@@ -512,10 +508,6 @@ class Phone:
 # --- what the verifier does ------------------------------------------------------------------
 
 
-def heading(page: Page, text: str | re.Pattern) -> None:
-    expect(page.locator("main h1")).to_have_text(text)
-
-
 def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
     heading(page, "Masuk ke SIPMAS Lapangan")
     page.get_by_label(re.compile(r"^Nama pengguna")).fill(username)
@@ -693,20 +685,6 @@ def store(dump: dict[str, Any], name: str) -> list[dict[str, Any]]:
 
 
 # --- accessibility, screenshots -----------------------------------------------------------
-
-
-def axe_serious(page: Page) -> list[dict[str, Any]]:
-    """axe-core's serious and critical violations on the page as it stands."""
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
-    found = page.evaluate(
-        """async () => {
-            const r = await axe.run(document, { resultTypes: ['violations'] });
-            return r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ')) }));
-        }"""
-    )
-    return [v for v in found if v["impact"] in ("serious", "critical")]
 
 
 def screenshot(page: Page, name: str, full_page: bool = False) -> Path:

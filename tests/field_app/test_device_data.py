@@ -86,9 +86,8 @@ def test_the_device_holds_no_nik_and_no_other_verifiers_task(field, crew, phone,
     expect(page.locator("#visit-outcome").get_by_label("Ditemukan di alamat")).to_be_checked()
 
 
-def test_sign_out_keeps_what_is_unsent_and_it_is_sent_after_signing_in_again(
-    field, crew, phone, tmp_path
-):
+def one_sent_one_waiting(crew, phone, tmp_path):
+    """A phone signed in as ani with one visit sent while online and one done offline, waiting."""
     sent_home, kept_home = registered(crew), registered(crew)
     device = phone()
     page = device.launch()
@@ -97,12 +96,19 @@ def test_sign_out_keeps_what_is_unsent_and_it_is_sent_after_signing_in_again(
     expect(task_card(page, kept_home.head)).to_be_visible()
     device.worker_ready()
     taken = now_wita() - timedelta(minutes=5)
-    do_visit(page, sent_home.head, photo_files(tmp_path / "s", "gs", taken, HERE))
+    do_visit(page, sent_home.head, photo_files(tmp_path / "s", f"{tmp_path.name}-s", taken, HERE))
     go(page, "Kotak keluar")
     expect(page.locator(".outbox-item > .badges > .state-sent")).to_have_count(1, timeout=30_000)
     device.offline()
     go(page, "Tugas")
-    do_visit(page, kept_home.head, photo_files(tmp_path / "k", "gk", taken, HERE))
+    do_visit(page, kept_home.head, photo_files(tmp_path / "k", f"{tmp_path.name}-k", taken, HERE))
+    return sent_home, kept_home, device, page
+
+
+def test_sign_out_keeps_what_is_unsent_and_it_is_sent_after_signing_in_again(
+    field, crew, phone, tmp_path
+):
+    sent_home, kept_home, device, page = one_sent_one_waiting(crew, phone, tmp_path)
 
     go(page, "Akun")
     page.get_by_role("button", name="Keluar", exact=True).click()
@@ -156,20 +162,7 @@ def test_sign_out_keeps_what_is_unsent_and_it_is_sent_after_signing_in_again(
 def test_after_days_without_a_sync_sent_and_cached_data_go_unsent_stays(
     field, crew, phone, tmp_path
 ):
-    sent_home, kept_home = registered(crew), registered(crew)
-    device = phone()
-    page = device.launch()
-    device.open("/field/")
-    sign_in(page, crew.username("ani"))
-    expect(task_card(page, kept_home.head)).to_be_visible()
-    device.worker_ready()
-    taken = now_wita() - timedelta(minutes=5)
-    do_visit(page, sent_home.head, photo_files(tmp_path / "s", "ws", taken, HERE))
-    go(page, "Kotak keluar")
-    expect(page.locator(".outbox-item > .badges > .state-sent")).to_have_count(1, timeout=30_000)
-    device.offline()
-    go(page, "Tugas")
-    do_visit(page, kept_home.head, photo_files(tmp_path / "k", "wk", taken, HERE))
+    sent_home, kept_home, device, page = one_sent_one_waiting(crew, phone, tmp_path)
     device.close()
 
     device.clock_shift = timedelta(days=15)  # two weeks in the forest, the phone off

@@ -11,11 +11,11 @@ from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.support import axe
 from tests.field_app.support import (
     NEAR,
     PASSWORD,
     answer_questionnaire,
-    axe_serious,
     go,
     heading,
     now_wita,
@@ -33,7 +33,7 @@ HERE = (NEAR["latitude"], NEAR["longitude"])
 def looked_at(page: Page, name: str, full_page: bool = False) -> None:
     """The screen as it stands: accessible, and kept as a picture."""
     page.wait_for_timeout(300)  # the last re-render after the store's answer
-    found = axe_serious(page)
+    found = axe(page)
     assert not found, f"{name}: {found}"
     screenshot(page, name, full_page)
 

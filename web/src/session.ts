@@ -62,9 +62,10 @@ function authProblem(error: ApiError): void {
   }
   setCsrfToken(null);
   sessionStore.set({ state: 'out', message: error.message });
+  // Already sent to the sign-in (a page's other requests answer 401 too): keep its ?next.
+  if (window.location.pathname === '/signin') return;
   const here = window.location.pathname + window.location.search;
-  const next = here.startsWith('/signin') ? '' : `?next=${encodeURIComponent(here)}`;
-  navigate(`/signin${next}`, { replace: true });
+  navigate(`/signin?next=${encodeURIComponent(here)}`, { replace: true });
 }
 
 onAuthProblem(authProblem);

@@ -114,14 +114,20 @@ def authenticate(session: Session, token: str) -> Principal:
     if found is None:
         raise Unauthenticated("unknown")
     record, user, now = found
+    ensure_live(record, user, now)
+    note_use(session, record, now)
+    return principal_of(user, record.id)
+
+
+def ensure_live(record: Any, user: User, now: datetime) -> None:
+    """Raises :class:`Unauthenticated` when a stored credential (an API token, a device's)
+    was revoked, has expired or stands for a deactivated user."""
     if record.revoked_at is not None:
         raise Unauthenticated("revoked")
     if record.expires_at <= now:
         raise Unauthenticated("expired")
     if not user.active:
         raise Unauthenticated("inactive")
-    note_use(session, record, now)
-    return principal_of(user, record.id)
 
 
 # --- users --------------------------------------------------------------------------------------

@@ -23,7 +23,12 @@ from sqlalchemy.orm import Session
 from services.gateway.domain import policy
 from services.gateway.domain.users import Principal
 from services.gateway.models import SyncCredential, User
-from services.gateway.use_cases.identity import Unauthenticated, note_use, principal_of
+from services.gateway.use_cases.identity import (
+    Unauthenticated,
+    ensure_live,
+    note_use,
+    principal_of,
+)
 from sipmas import settings
 
 COOKIE = "sipmas_sync"
@@ -89,12 +94,7 @@ def authenticate(session: Session, cookie: str) -> Principal:
     if found is None:
         raise Unauthenticated("unknown")
     record, user, now = found
-    if record.revoked_at is not None:
-        raise Unauthenticated("revoked")
-    if record.expires_at <= now:
-        raise Unauthenticated("expired")
-    if not user.active:
-        raise Unauthenticated("inactive")
+    ensure_live(record, user, now)
     if user.role != policy.VERIFIER:
         raise Unauthenticated("role")
     note_use(session, record, now)

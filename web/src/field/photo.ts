@@ -25,12 +25,29 @@ export async function sha256Hex(data: BufferSource): Promise<string> {
 
 type Canvas = OffscreenCanvas | HTMLCanvasElement;
 
-function canvasOf(width: number, height: number): Canvas {
-  if (typeof OffscreenCanvas === 'function') return new OffscreenCanvas(width, height);
+/** The bitmap drawn at the given size (an OffscreenCanvas where there is one). */
+function drawn(bitmap: ImageBitmap, width: number, height: number): Canvas {
+  if (typeof OffscreenCanvas === 'function') {
+    const canvas = new OffscreenCanvas(width, height);
+    paint(canvas.getContext('2d'), bitmap, width, height);
+    return canvas;
+  }
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
+  paint(canvas.getContext('2d'), bitmap, width, height);
   return canvas;
+}
+
+function paint(
+  context: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null,
+  bitmap: ImageBitmap,
+  width: number,
+  height: number,
+): void {
+  if (!context) throw new Error('no 2d context');
+  context.imageSmoothingQuality = 'high';
+  context.drawImage(bitmap, 0, 0, width, height);
 }
 
 async function encode(canvas: Canvas, quality: number): Promise<Blob> {
@@ -48,11 +65,7 @@ export async function preparePhoto(file: Blob): Promise<Prepared> {
     for (let round = 0; round < 6; round++) {
       const width = Math.max(1, Math.round(bitmap.width * scale));
       const height = Math.max(1, Math.round(bitmap.height * scale));
-      const canvas = canvasOf(width, height);
-      const context = canvas.getContext('2d');
-      if (!context) throw new Error('no 2d context');
-      context.imageSmoothingQuality = 'high';
-      context.drawImage(bitmap, 0, 0, width, height);
+      const canvas = drawn(bitmap, width, height);
       for (const quality of QUALITIES) {
         const blob = await encode(canvas, quality);
         if (blob.size <= MAX_BYTES) {

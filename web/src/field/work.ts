@@ -20,16 +20,12 @@ export class SignInRefused extends Error {
 }
 
 /** Sign in with the browser session once, then take the device credential and the tasks. */
-export async function signInDevice(
-  username: string,
-  password: string,
-  totp?: string,
-): Promise<{ switchedFrom: string | null }> {
-  const session: Session = await sessionSignIn({
-    username,
-    password,
-    ...(totp ? { totp } : {}),
-  });
+export async function signInDevice(credentials: {
+  username: string;
+  password: string;
+  totp?: string;
+}): Promise<{ switchedFrom: string | null }> {
+  const session: Session = await sessionSignIn(credentials);
   setCsrfToken(session.csrf_token);
   if (session.user.role !== 'verifier') {
     await sessionSignOut().catch(() => undefined);

@@ -20,16 +20,20 @@ export function ErrorBox({ error, focus }: { error: ApiError | null; focus?: boo
   );
 }
 
-/** A form's errors listed at its top, each a link to its field. */
+/** A form's errors listed at its top, each a link to its field. It takes the focus when they
+ * change — or, given `attempt`, after each submit only (not while they are fixed one by one). */
 export function ErrorSummary({
   items,
+  attempt,
 }: {
   items: { id: string; label: string; messages: string[] }[];
+  attempt?: number;
 }) {
   const box = useRef<HTMLDivElement>(null);
+  const focusOn = attempt ?? items;
   useEffect(() => {
-    if (items.length) box.current?.focus();
-  }, [items]);
+    if (items.length && focusOn) box.current?.focus();
+  }, [focusOn]);
   if (!items.length) return null;
   return (
     <div class="alert error" role="alert" tabIndex={-1} ref={box}>

@@ -1,11 +1,11 @@
 // Sign-in, online once: the browser session (username, password, a TOTP code when asked),
 // then the device credential and the tasks. Unsent visits of whoever used the phone before
 // wait here for them, and are never sent with another verifier's credential.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { ApiError, asApiError } from '../../api/client';
 import { pick } from '../../i18n';
 import { num } from '../../format';
-import { TextField } from '../../ui/fields';
+import { CredentialFields, useCredentialForm } from '../../ui/CredentialFields';
 import { navigate } from '../../router';
 import { announce } from '../../status';
 import { SyncProblem } from '../api';
@@ -33,19 +33,12 @@ function useWaitingOfOthers(current: string | null) {
 }
 
 export function SignIn({ account }: { account: Account | null }) {
-  const [username, setUsername] = useState(account?.username ?? '');
-  const [password, setPassword] = useState('');
-  const [code, setCode] = useState('');
-  const [needCode, setNeedCode] = useState(false);
+  const form = useCredentialForm(account?.username ?? '');
   const [error, setError] = useState<ApiError | null>(null);
   const [refused, setRefused] = useState<SignInRefused['reason'] | null>(null);
   const [busy, setBusy] = useState(false);
   const others = useWaitingOfOthers(account?.username ?? null);
   const mine = useWaitingOfOthers(null)?.find(([owner]) => owner === account?.username)?.[1];
-
-  useEffect(() => {
-    if (needCode) document.getElementById('signin-totp')?.focus();
-  }, [needCode]);
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -56,7 +49,7 @@ export function SignIn({ account }: { account: Account | null }) {
     // in (the tasks are taken after that): a tap on the menu meanwhile is not undone.
     navigate('/field/', { replace: true });
     try {
-      const done = await signInDevice(username.trim(), password, needCode ? code.trim() : '');
+      const done = await signInDevice(form.credentials());
       if (done.switchedFrom) announce(w('signin.otherUser', { user: done.switchedFrom }), 'info');
       void syncNow(true);
     } catch (failure) {
@@ -67,7 +60,7 @@ export function SignIn({ account }: { account: Account | null }) {
           failure instanceof SyncProblem
             ? new ApiError(failure.status, failure.code, failure.text)
             : asApiError(failure);
-        if (e.code === 'totp_required' && !needCode) setNeedCode(true);
+        if (e.code === 'totp_required' && !form.needCode) form.setNeedCode(true);
         else setError(e);
       }
     } finally {
@@ -112,38 +105,15 @@ export function SignIn({ account }: { account: Account | null }) {
           </div>
         )}
         <form onSubmit={submit} noValidate class="card">
-          <TextField
-            id="signin-username"
-            label={w('signin.username')}
-            value={username}
-            onValue={setUsername}
-            autoComplete="username"
-            autoCapitalize="none"
-            spellcheck={false}
-            required
+          <CredentialFields
+            words={{
+              username: w('signin.username'),
+              password: w('signin.password'),
+              totp: w('signin.totp'),
+              totpHint: w('signin.totpHint'),
+            }}
+            form={form}
           />
-          <TextField
-            id="signin-password"
-            label={w('signin.password')}
-            type="password"
-            value={password}
-            onValue={setPassword}
-            autoComplete="current-password"
-            required
-          />
-          {needCode && (
-            <TextField
-              id="signin-totp"
-              label={w('signin.totp')}
-              hint={w('signin.totpHint')}
-              value={code}
-              onValue={setCode}
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              maxLength={8}
-              required
-            />
-          )}
           <button type="submit" disabled={busy}>
             {busy ? w('signin.busy') : w('signin.submit')}
           </button>

@@ -38,7 +38,8 @@ import type {
   VisitBody,
   Work,
 } from '../types';
-import { Alert, ErrorSummary, Screen } from '../ui';
+import { ErrorSummary } from '../../ui/feedback';
+import { Alert, Screen } from '../ui';
 import { visitDone } from '../work';
 import { w } from '../words';
 import { Link } from '../../router';
