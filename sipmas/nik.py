@@ -118,6 +118,16 @@ def mask(nik: str | None) -> str:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
+def mask_sql(expression: str) -> str:
+    """:func:`mask` as SQL on a text ``expression``, for what is masked in the database (the
+    import's row report): the same answer, a short value hidden whole."""
+    e = expression
+    return (
+        f"CASE WHEN length({e}) <= 8 THEN repeat('*', length({e})) "
+        f"ELSE left({e}, 4) || repeat('*', length({e}) - 8) || right({e}, 4) END"
+    )
+
+
 # sixteen digits on their own; not inside a hex token (a request id, a uuid's hex: 1 in 100 holds
 # sixteen digits in a row, and masking them would cut the id the logs are correlated by)
 _SIXTEEN_DIGITS = re.compile(r"(?<![0-9a-f])\d{16}(?![0-9a-f])")

@@ -418,7 +418,8 @@ class VisitForm(_Request):
 
 class Flag(_Response):
     code = fields.String(required=True)
-    detail = fields.Raw(allow_none=True)
+    detail = fields.Raw(allow_none=True, metadata={"description": "what was found, in English"})
+    detail_id = _text(metadata={"description": "the same in Bahasa Indonesia"})
 
 
 class StoredPhoto(_Response):

@@ -139,7 +139,8 @@ class FlagRecord(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id"))
     code: Mapped[str] = mapped_column(sa.Text)
-    detail: Mapped[str] = mapped_column(sa.Text)
+    detail: Mapped[str] = mapped_column(sa.Text)  # English, as the log says it
+    detail_id: Mapped[str | None] = mapped_column(sa.Text)  # Bahasa Indonesia (none before 0005)
     raised_at: Mapped[datetime] = _now()
 
 

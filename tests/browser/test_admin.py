@@ -216,6 +216,7 @@ def test_admin_proposes_a_new_version_of_the_routing_table(browser, crew):
     page.get_by_role("button", name="Kirim versi baru").click()
     problems = page.locator("form ul.field-error")
     expect(problems).to_contain_text("Baris")
+    expect(problems).to_contain_text("opd_code: OPD 'bukan_opd' tidak dikenal")  # in Indonesian
     expect(versions.locator("tbody tr")).to_have_count(before)
 
     text.fill(current.replace("Perkim owns RTLH", "Perkim owns RTLH (2027)"))

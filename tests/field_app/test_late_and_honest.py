@@ -5,6 +5,7 @@ phone clock two days ahead and a GPS 50 km from the household become flags for t
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from playwright.sync_api import expect
@@ -83,8 +84,11 @@ def test_a_phone_clock_two_days_ahead_and_gps_50_km_away_become_flags(field, cre
     expect(page.locator(".outbox-item > .badges > .state-sent")).to_have_count(1, timeout=60_000)
 
     [visit] = crew.client("spv").ok("GET", f"/api/v1/tasks/{home.task_id}")["visits"]
-    codes = {flag["code"] for flag in visit["flags"]}
-    assert {"clock_off", "far_from_household"} <= codes
+    said = {flag["code"]: flag["detail_id"] for flag in visit["flags"]}
+    assert {"clock_off", "far_from_household"} <= set(said)
+    # the supervisor reads what was found in Indonesian, numbers with a decimal comma
+    assert said["clock_off"].startswith("jam ponsel 2,0 hari lebih cepat")
+    assert re.fullmatch(r"kunjungan tercatat \d+,\d km dari lokasi .*", said["far_from_household"])
     assert abs(visit["clock_offset_seconds"] - 2 * 86_400) < 600  # the phone's own clock
     # the visit's times are the phone's: two days after the server received it
     started, received = (datetime.fromisoformat(visit[k]) for k in ("started_at", "received_at"))

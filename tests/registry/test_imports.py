@@ -3,6 +3,7 @@ writes, with the errors real files carry; and the events they publish on the rea
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import subprocess
@@ -11,7 +12,7 @@ import sys
 import pytest
 
 from services.registry.use_cases.importing import batches
-from sipmas import events
+from sipmas import events, nik
 from sipmas.outbox import Relay
 from sipmas_cli import synthetic
 from tests.integration.support_amqp import bind_queue, fetch_all, wait_for
@@ -123,6 +124,30 @@ def test_broken_rows_and_windows_1252_are_read_row_by_row(registry, tmp_path):
     summary = batches.import_file("dtks", path, actor="test")
 
     assert summary.imported == manifest.valid_rows
+
+
+def test_the_row_report_masks_a_nik_of_any_length_as_everywhere_else(registry, tmp_path):
+    path = tmp_path / "dtsen.csv"
+    synthetic.write_file("dtsen", 4, path, seed=13)
+    with open(path, encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file, delimiter=";"))
+    typed = {2: "1234", 3: "640812345", 4: "64080112345678901"}  # short, cut, one digit too many
+    for row_no, value in typed.items():
+        rows[row_no - 2]["nik"] = value  # row 1 is the header
+    with open(path, "w", encoding="utf-8", newline="") as file:
+        writer = csv.DictWriter(file, list(rows[0]), delimiter=";")
+        writer.writeheader()
+        writer.writerows(rows)
+
+    summary = batches.import_file("dtsen", path, actor="test")
+
+    shown = {
+        p["baris"]: p["nilai"]
+        for p in batches.problem_rows(summary.batch_id)
+        if p["kolom"] == "nik" and p["baris"] in typed
+    }
+    assert shown == {row: nik.mask(value) for row, value in typed.items()}
+    assert shown[2] == "****"  # not the four digits twice
 
 
 def test_a_spreadsheet_zeroed_nik_column_is_a_file_warning(registry, tmp_path):

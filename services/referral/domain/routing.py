@@ -156,8 +156,10 @@ class TableError(ValueError):
         )
 
 
-def _error(row: int, column: str, message: str) -> dict:
-    return {"row": row, "column": column, "message": message}
+def _error(row: int, column: str, message: str, message_id: str) -> dict:
+    """A fault of a table: its row and column, said in English and in Bahasa Indonesia (the
+    admin reads the latter)."""
+    return {"row": row, "column": column, "message": message, "message_id": message_id}
 
 
 @dataclass(frozen=True)
@@ -239,26 +241,57 @@ def rule_errors(row: int, rule: Rule) -> list[dict]:
     ages_ok = all(a is None or a >= 0 for a in (rule.min_age, rule.max_age)) and (
         rule.min_age is None or rule.max_age is None or rule.min_age <= rule.max_age
     )
+    blank = ("must not be blank", "tidak boleh kosong")
+    known = "|".join(WELFARE_CLASSES)
     checks = [
-        ("rule_id", bool(rule.rule_id.strip()), "must not be blank"),
-        ("need", rule.need in known_needs() | {ANY_NEED}, f"unknown need {rule.need!r}"),
-        ("pmks", rule.pmks is None or rule.pmks in reference.pmks_codes(), "unknown PMKS code"),
+        ("rule_id", bool(rule.rule_id.strip()), blank),
+        (
+            "need",
+            rule.need in known_needs() | {ANY_NEED},
+            (f"unknown need {rule.need!r}", f"kebutuhan {rule.need!r} tidak dikenal"),
+        ),
+        (
+            "pmks",
+            rule.pmks is None or rule.pmks in reference.pmks_codes(),
+            ("unknown PMKS code", "kode PMKS tidak dikenal"),
+        ),
         (
             "welfare_classes",
             rule.welfare_classes <= set(WELFARE_CLASSES),
-            f"unknown welfare class; known: {'|'.join(WELFARE_CLASSES)}",
+            (
+                f"unknown welfare class; known: {known}",
+                f"kelas kesejahteraan tidak dikenal; yang dikenal: {known}",
+            ),
         ),
-        ("max_age", ages_ok, "ages must not be negative and min_age must not exceed max_age"),
-        ("opd_code", rule.opd_code in reference.opd_codes(), f"unknown OPD {rule.opd_code!r}"),
-        ("programme", bool(rule.programme.strip()), "must not be blank"),
-        ("receive_days", rule.receive_days > 0, "must be a positive number of days"),
+        (
+            "max_age",
+            ages_ok,
+            (
+                "ages must not be negative and min_age must not exceed max_age",
+                "umur tidak boleh negatif dan min_age tidak boleh melebihi max_age",
+            ),
+        ),
+        (
+            "opd_code",
+            rule.opd_code in reference.opd_codes(),
+            (f"unknown OPD {rule.opd_code!r}", f"OPD {rule.opd_code!r} tidak dikenal"),
+        ),
+        ("programme", bool(rule.programme.strip()), blank),
+        (
+            "receive_days",
+            rule.receive_days > 0,
+            ("must be a positive number of days", "harus jumlah hari yang positif"),
+        ),
         (
             "complete_days",
             rule.complete_days > 0 and rule.complete_days >= rule.receive_days,
-            "must be positive and not before receive_days",
+            (
+                "must be positive and not before receive_days",
+                "harus positif dan tidak kurang dari receive_days",
+            ),
         ),
     ]
-    return [_error(row, column, message) for column, ok, message in checks if not ok]
+    return [_error(row, column, *said) for column, ok, said in checks if not ok]
 
 
 def structure_errors(numbered: Sequence[tuple[int, str, str]]) -> list[dict]:
@@ -267,13 +300,26 @@ def structure_errors(numbered: Sequence[tuple[int, str, str]]) -> list[dict]:
     seen: dict[str, int] = {}
     for row, rule_id, _ in numbered:
         if rule_id in seen:
-            errors.append(_error(row, "rule_id", f"duplicate of row {seen[rule_id]}"))
+            first = seen[rule_id]
+            errors.append(
+                _error(row, "rule_id", f"duplicate of row {first}", f"sama dengan baris {first}")
+            )
         seen.setdefault(rule_id, row)
     fallbacks = [row for row, _, need in numbered if need == ANY_NEED]
-    errors += [_error(row, "need", "only the last rule may be '*'") for row in fallbacks[:-1]]
+    errors += [
+        _error(row, "need", "only the last rule may be '*'", "hanya aturan terakhir boleh '*'")
+        for row in fallbacks[:-1]
+    ]
     if not numbered or numbered[-1][2] != ANY_NEED:
         last = numbered[-1][0] if numbered else HEADER_ROW
-        errors.append(_error(last, "need", "the last rule must be the '*' fallback"))
+        errors.append(
+            _error(
+                last,
+                "need",
+                "the last rule must be the '*' fallback",
+                "aturan terakhir harus '*' (cadangan)",
+            )
+        )
     return errors
 
 
@@ -328,13 +374,22 @@ def _records(text: str) -> Iterator:
 
 
 def _header_errors(header: list[str]) -> list[dict]:
-    missing = [_error(HEADER_ROW, c, "missing column") for c in COLUMNS if c not in header]
-    unknown = [_error(HEADER_ROW, c or "(blank)", "unknown column") for c in header]
+    missing = [
+        _error(HEADER_ROW, c, "missing column", "kolom tidak ada")
+        for c in COLUMNS
+        if c not in header
+    ]
+    unknown = [
+        _error(HEADER_ROW, c or "(blank)", "unknown column", "kolom tidak dikenal") for c in header
+    ]
     twice = {c for c in header if header.count(c) > 1}
     return (
         missing
         + [e for e in unknown if e["column"] not in COLUMNS]
-        + [_error(HEADER_ROW, c, "column appears twice") for c in sorted(twice)]
+        + [
+            _error(HEADER_ROW, c, "column appears twice", "kolom muncul dua kali")
+            for c in sorted(twice)
+        ]
     )
 
 
@@ -344,7 +399,14 @@ def _parse_row(row: int, value: dict[str, str], extra: list[str]) -> tuple[Rule,
     other columns are still checked and one upload shows all its faults."""
     errors: list[dict] = []
     if any(c.strip() for c in extra):
-        errors.append(_error(row, "(extra)", f"{len(extra)} cell(s) beyond the last column"))
+        errors.append(
+            _error(
+                row,
+                "(extra)",
+                f"{len(extra)} cell(s) beyond the last column",
+                f"{len(extra)} sel melewati kolom terakhir",
+            )
+        )
     cell = {c: value.get(c, "") for c in COLUMNS}
 
     def integer(column: str, stand_in: int | None) -> int | None:
@@ -353,14 +415,27 @@ def _parse_row(row: int, value: dict[str, str], extra: list[str]) -> tuple[Rule,
         try:
             return int(cell[column])
         except ValueError:
-            errors.append(_error(row, column, f"expected a whole number, got {cell[column]!r}"))
+            got = cell[column]
+            errors.append(
+                _error(
+                    row,
+                    column,
+                    f"expected a whole number, got {got!r}",
+                    f"harus bilangan bulat, tertulis {got!r}",
+                )
+            )
             return stand_in
 
     receive_days = integer("receive_days", 1)
     carries_nik = BOOLEANS.get(cell["carries_nik"].lower())
     if carries_nik is None:
         errors.append(
-            _error(row, "carries_nik", f"expected true or false, got {cell['carries_nik']!r}")
+            _error(
+                row,
+                "carries_nik",
+                f"expected true or false, got {cell['carries_nik']!r}",
+                f"harus true atau false, tertulis {cell['carries_nik']!r}",
+            )
         )
     classes = (c.strip() for c in cell["welfare_classes"].split("|"))
     return Rule(

@@ -3,8 +3,9 @@ that did not happen as recorded, or of a verifier whose results stand apart from
 
 A flag does not reject anything: it sends the visit to a second verifier or to a supervisor's
 explicit review (``tasks.approval_refusal``). Every check is a pure function of the visit's facts
-returning the English detail for the log when it fires, or None. Details carry codes, counts,
-distances and household ids, never a NIK. Thresholds live in one place, ``Thresholds``.
+returning its detail when it fires (``Said``: in English for the log, in Bahasa Indonesia for the
+supervisor), or None. Details carry codes, counts, distances and household ids, never a NIK.
+Thresholds live in one place, ``Thresholds``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from services.verification.domain.questionnaire import REQUIRED_PHOTO_KINDS
 from services.verification.domain.welfare import (
@@ -91,10 +93,31 @@ class VisitFacts:
     nik_check: str | None = None  # the NIK typed at the door against the registry's
 
 
+class Said(NamedTuple):
+    """A flag's detail in both languages."""
+
+    en: str
+    id: str
+
+
+def _id(value: float, digits: int, sign: bool = False) -> str:
+    """A number as Indonesians write it: a decimal comma (``2,5``)."""
+    text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+    return text.replace(".", ",")
+
+
+def _joined(parts: Sequence[Said]) -> Said | None:
+    """Several findings of one check as one detail (None without any)."""
+    if not parts:
+        return None
+    return Said("; ".join(p.en for p in parts), "; ".join(p.id for p in parts))
+
+
 @dataclass(frozen=True)
 class Flag:
     code: str
     detail: str  # English, for the log; never a NIK
+    detail_id: str = ""  # the same in Bahasa Indonesia, for the supervisor
 
     @property
     def label_id(self) -> str:
@@ -112,7 +135,7 @@ def _poor(facts: VisitFacts, classes: Sequence[str] = POOR_CLASSES) -> bool:
     return facts.decision is not None and facts.decision.welfare_class in classes
 
 
-def asset_contradiction(facts: VisitFacts, t: Thresholds) -> str | None:
+def asset_contradiction(facts: VisitFacts, t: Thresholds) -> Said | None:
     """A household decided very poor or poor that owns what the poor do not."""
     if not _poor(facts) or facts.answers is None:
         return None
@@ -120,23 +143,33 @@ def asset_contradiction(facts: VisitFacts, t: Thresholds) -> str | None:
     found = [
         name
         for name, owned in (
-            ("car", a["has_car"]),
-            ("air conditioner", a["has_ac"]),
-            ("motor boat", a["has_motor_boat"]),
-            ("gold >=10 g", a["has_gold"]),
-            ("another house", a["other_house"]),
-            ("large livestock", a["cattle"] + a["buffalo"] + a["horses"] >= t.large_livestock_min),
-            ("small livestock", a["pigs"] + a["goats"] >= t.small_livestock_min),
-            ("land", a["land_area_m2"] >= t.land_area_min_m2),
+            (Said("car", "mobil"), a["has_car"]),
+            (Said("air conditioner", "AC"), a["has_ac"]),
+            (Said("motor boat", "perahu motor"), a["has_motor_boat"]),
+            (Said("gold >=10 g", "emas >=10 g"), a["has_gold"]),
+            (Said("another house", "rumah lain"), a["other_house"]),
+            (
+                Said("large livestock", "ternak besar"),
+                a["cattle"] + a["buffalo"] + a["horses"] >= t.large_livestock_min,
+            ),
+            (
+                Said("small livestock", "ternak kecil"),
+                a["pigs"] + a["goats"] >= t.small_livestock_min,
+            ),
+            (Said("land", "lahan"), a["land_area_m2"] >= t.land_area_min_m2),
         )
         if owned
     ]
     if not found:
         return None
-    return f"decided {facts.decision.welfare_class} but owns: {', '.join(found)}"
+    welfare = facts.decision.welfare_class
+    return Said(
+        f"decided {welfare} but owns: {', '.join(n.en for n in found)}",
+        f"diputuskan {welfare} tetapi memiliki: {', '.join(n.id for n in found)}",
+    )
 
 
-def answer_contradiction(facts: VisitFacts, t: Thresholds) -> str | None:
+def answer_contradiction(facts: VisitFacts, t: Thresholds) -> Said | None:
     """Answers that can each be true but hardly together (the schema refuses the impossible)."""
     a = facts.answers
     if a is None:
@@ -144,23 +177,34 @@ def answer_contradiction(facts: VisitFacts, t: Thresholds) -> str | None:
     found = []
     multiple = income_per_capita(a) / GARIS_KEMISKINAN_KUTIM
     if a["head_work_status"] == "tidak_bekerja" and multiple > t.income_multiple:
-        found.append(f"head not working yet income per capita {multiple:.1f}x the poverty line")
+        found.append(
+            Said(
+                f"head not working yet income per capita {multiple:.1f}x the poverty line",
+                f"kepala tidak bekerja tetapi pendapatan per kapita {_id(multiple, 1)}x "
+                "garis kemiskinan",
+            )
+        )
     if a["lighting"] == "tanpa_listrik":
         appliances = [
             name
             for name, owned in (
-                ("refrigerator", a["has_refrigerator"]),
-                ("air conditioner", a["has_ac"]),
-                ("water heater", a["has_water_heater"]),
+                (Said("refrigerator", "kulkas"), a["has_refrigerator"]),
+                (Said("air conditioner", "AC"), a["has_ac"]),
+                (Said("water heater", "pemanas air"), a["has_water_heater"]),
             )
             if owned
         ]
         if appliances:
-            found.append(f"{', '.join(appliances)} without electricity")
-    return "; ".join(found) or None
+            found.append(
+                Said(
+                    f"{', '.join(n.en for n in appliances)} without electricity",
+                    f"{', '.join(n.id for n in appliances)} tanpa listrik",
+                )
+            )
+    return _joined(found)
 
 
-def registry_contradiction(facts: VisitFacts, t: Thresholds) -> str | None:
+def registry_contradiction(facts: VisitFacts, t: Thresholds) -> Said | None:
     """Decided eligible while the national ranking puts the household among the richest.
 
     Any eligible class counts: entering the programmes at all is what a false claim is after.
@@ -168,21 +212,28 @@ def registry_contradiction(facts: VisitFacts, t: Thresholds) -> str | None:
     desil = facts.registry_desil
     if not _poor(facts, ELIGIBLE_CLASSES) or desil is None or desil < t.registry_desil_min:
         return None
-    return (
-        f"decided {facts.decision.welfare_class} but the registry "
-        f"({facts.registry_source or 'unknown source'}) ranks it desil {desil}"
+    welfare = facts.decision.welfare_class
+    return Said(
+        f"decided {welfare} but the registry "
+        f"({facts.registry_source or 'unknown source'}) ranks it desil {desil}",
+        f"diputuskan {welfare} tetapi registri "
+        f"({facts.registry_source or 'sumber tidak diketahui'}) menempatkannya di desil {desil}",
     )
 
 
-def photo_reused(facts: VisitFacts, t: Thresholds) -> str | None:
+def photo_reused(facts: VisitFacts, t: Thresholds) -> Said | None:
     """The same photo bytes already stand for another household."""
-    reused = [
-        f"{p.kind} photo {p.sha256[:12]} used for household(s) "
-        f"{', '.join(str(h) for h in facts.photos_seen_elsewhere[p.sha256])}"
-        for p in facts.photos
-        if facts.photos_seen_elsewhere.get(p.sha256)
-    ]
-    return "; ".join(reused) or None
+    reused = []
+    for p in facts.photos:
+        others = ", ".join(str(h) for h in facts.photos_seen_elsewhere.get(p.sha256, ()))
+        if others:
+            reused.append(
+                Said(
+                    f"{p.kind} photo {p.sha256[:12]} used for household(s) {others}",
+                    f"foto {p.kind} {p.sha256[:12]} dipakai untuk rumah tangga {others}",
+                )
+            )
+    return _joined(reused)
 
 
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -199,7 +250,7 @@ def _gps(facts: VisitFacts) -> tuple[float, float] | None:
     return None if facts.lat is None or facts.lon is None else (facts.lat, facts.lon)
 
 
-def far_from_household(facts: VisitFacts, t: Thresholds) -> str | None:
+def far_from_household(facts: VisitFacts, t: Thresholds) -> Said | None:
     """The visit was recorded away from where the household is known to live."""
     here = _gps(facts)
     if here is None or facts.household_point is None:
@@ -207,27 +258,35 @@ def far_from_household(facts: VisitFacts, t: Thresholds) -> str | None:
     distance = haversine_km(here, facts.household_point)
     if distance <= t.max_distance_km + facts.household_radius_km:
         return None
-    return f"visit recorded {distance:.1f} km from the household's known location"
+    return Said(
+        f"visit recorded {distance:.1f} km from the household's known location",
+        f"kunjungan tercatat {_id(distance, 1)} km dari lokasi rumah tangga yang diketahui",
+    )
 
 
-def outside_kutim(facts: VisitFacts, t: Thresholds) -> str | None:
+def outside_kutim(facts: VisitFacts, t: Thresholds) -> Said | None:
     """The visit was recorded outside Kutai Timur altogether."""
     here = _gps(facts)
     if here is None or in_kutim(*here):
         return None
-    return f"visit recorded at ({here[0]:.3f}, {here[1]:.3f}), outside Kutai Timur"
+    return Said(
+        f"visit recorded at ({here[0]:.3f}, {here[1]:.3f}), outside Kutai Timur",
+        f"kunjungan tercatat di ({_id(here[0], 3)}; {_id(here[1], 3)}), di luar Kutai Timur",
+    )
 
 
 def in_kutim(lat: float, lon: float) -> bool:
     return KUTIM_LAT[0] <= lat <= KUTIM_LAT[1] and KUTIM_LON[0] <= lon <= KUTIM_LON[1]
 
 
-def missing_gps(facts: VisitFacts, t: Thresholds) -> str | None:
+def missing_gps(facts: VisitFacts, t: Thresholds) -> Said | None:
     """Without a position nothing shows the verifier was there (any outcome)."""
-    return "visit has no GPS position" if _gps(facts) is None else None
+    if _gps(facts) is not None:
+        return None
+    return Said("visit has no GPS position", "kunjungan tanpa posisi GPS")
 
 
-def visit_too_short(facts: VisitFacts, t: Thresholds) -> str | None:
+def visit_too_short(facts: VisitFacts, t: Thresholds) -> Said | None:
     """A found household's questionnaire and photos cannot be done this fast. Other outcomes
     (moved, deceased, ...) are legitimately short and are not checked."""
     if facts.outcome != "found":
@@ -235,50 +294,66 @@ def visit_too_short(facts: VisitFacts, t: Thresholds) -> str | None:
     minutes = (facts.ended_at - facts.started_at).total_seconds() / 60
     if minutes >= t.min_visit_minutes:
         return None
-    return f"visit lasted {minutes:.0f} min (minimum {t.min_visit_minutes:.0f})"
+    return Said(
+        f"visit lasted {minutes:.0f} min (minimum {t.min_visit_minutes:.0f})",
+        f"kunjungan berlangsung {minutes:.0f} menit (minimal {t.min_visit_minutes:.0f})",
+    )
 
 
-def missing_photos(facts: VisitFacts, t: Thresholds) -> str | None:
+def missing_photos(facts: VisitFacts, t: Thresholds) -> Said | None:
     """A found household's condition must be shown, not only told."""
     if facts.outcome != "found":
         return None
     have = {p.kind for p in facts.photos}
     missing = [kind for kind in REQUIRED_PHOTO_KINDS if kind not in have]
-    return f"missing photos: {', '.join(missing)}" if missing else None
+    if not missing:
+        return None
+    return Said(f"missing photos: {', '.join(missing)}", f"foto tidak ada: {', '.join(missing)}")
 
 
-def photo_time_outside_visit(facts: VisitFacts, t: Thresholds) -> str | None:
+def photo_time_outside_visit(facts: VisitFacts, t: Thresholds) -> Said | None:
     """A photo taken long before or after the visit may show another day, or another house.
     Photos without a capture time are not judged here."""
     slack = timedelta(minutes=t.photo_slack_minutes)
     earliest, latest = facts.started_at - slack, facts.ended_at + slack
     outside = [
-        f"{p.kind} photo {p.sha256[:12]} at {p.captured_at.isoformat()}"
+        Said(
+            f"{p.kind} photo {p.sha256[:12]} at {p.captured_at.isoformat()}",
+            f"foto {p.kind} {p.sha256[:12]} pada {p.captured_at.isoformat()}",
+        )
         for p in facts.photos
         if p.captured_at is not None and not earliest <= p.captured_at <= latest
     ]
-    return "; ".join(outside) or None
+    return _joined(outside)
 
 
-def clock_off(facts: VisitFacts, t: Thresholds) -> str | None:
+def clock_off(facts: VisitFacts, t: Thresholds) -> Said | None:
     """The phone's clock stood far from the server's when it sent the visit: every time it
     recorded (the visit's, the photos') may be as wrong, or set back on purpose."""
     offset = facts.clock_offset_seconds
     if offset is None or abs(offset) <= t.max_clock_offset_minutes * 60:
         return None
-    side = "ahead of" if offset > 0 else "behind"
-    return f"phone clock {_duration(abs(offset))} {side} the server's"
+    span = _duration(abs(offset))
+    if offset > 0:
+        return Said(
+            f"phone clock {span.en} ahead of the server's",
+            f"jam ponsel {span.id} lebih cepat dari server",
+        )
+    return Said(
+        f"phone clock {span.en} behind the server's",
+        f"jam ponsel {span.id} lebih lambat dari server",
+    )
 
 
-def _duration(seconds: float) -> str:
+def _duration(seconds: float) -> Said:
     if seconds >= 86_400:
-        return f"{seconds / 86_400:.1f} days"
+        return Said(f"{seconds / 86_400:.1f} days", f"{_id(seconds / 86_400, 1)} hari")
     if seconds >= 3_600:
-        return f"{seconds / 3_600:.1f} h"
-    return f"{seconds / 60:.0f} min"
+        return Said(f"{seconds / 3_600:.1f} h", f"{_id(seconds / 3_600, 1)} jam")
+    return Said(f"{seconds / 60:.0f} min", f"{seconds / 60:.0f} menit")
 
 
-def photo_times_apart(facts: VisitFacts, t: Thresholds) -> str | None:
+def photo_times_apart(facts: VisitFacts, t: Thresholds) -> Said | None:
     """A visit's photos, by the phone's time or their own EXIF, were taken far apart: days
     apart is two visits (or old photos) made into one."""
     times = [
@@ -292,10 +367,11 @@ def photo_times_apart(facts: VisitFacts, t: Thresholds) -> str | None:
     spread = (max(times) - min(times)).total_seconds()
     if spread <= t.photo_spread_hours * 3_600:
         return None
-    return f"photos taken {_duration(spread)} apart"
+    span = _duration(spread)
+    return Said(f"photos taken {span.en} apart", f"foto diambil berselang {span.id}")
 
 
-def photo_exif_mismatch(facts: VisitFacts, t: Thresholds) -> str | None:
+def photo_exif_mismatch(facts: VisitFacts, t: Thresholds) -> Said | None:
     """What a photo's own EXIF says contradicts the visit: taken outside the visit's time, or
     far from the household (a photo from the gallery rather than the door)."""
     slack = timedelta(minutes=t.photo_slack_minutes)
@@ -305,26 +381,39 @@ def photo_exif_mismatch(facts: VisitFacts, t: Thresholds) -> str | None:
     found = []
     for p in facts.photos:
         if p.exif_time is not None and not earliest <= p.exif_time <= latest:
-            found.append(f"{p.kind} photo {p.sha256[:12]} EXIF time {p.exif_time.isoformat()}")
+            found.append(
+                Said(
+                    f"{p.kind} photo {p.sha256[:12]} EXIF time {p.exif_time.isoformat()}",
+                    f"foto {p.kind} {p.sha256[:12]} waktu EXIF {p.exif_time.isoformat()}",
+                )
+            )
         if p.exif_lat is not None and p.exif_lon is not None and where is not None:
             distance = haversine_km((p.exif_lat, p.exif_lon), where)
             if distance > reach:
-                found.append(f"{p.kind} photo {p.sha256[:12]} EXIF place {distance:.1f} km away")
-    return "; ".join(found) or None
+                found.append(
+                    Said(
+                        f"{p.kind} photo {p.sha256[:12]} EXIF place {distance:.1f} km away",
+                        f"foto {p.kind} {p.sha256[:12]} tempat EXIF {_id(distance, 1)} km jauhnya",
+                    )
+                )
+    return _joined(found)
 
 
-def nik_mismatch(facts: VisitFacts, t: Thresholds) -> str | None:
+def nik_mismatch(facts: VisitFacts, t: Thresholds) -> Said | None:
     """The NIK on the card shown at the door is no member's of this household in the registry
     (the server compared it; neither NIK is written here)."""
     if facts.nik_check != "mismatch":
         return None
-    return "the NIK typed from the card is not a member's of this household"
+    return Said(
+        "the NIK typed from the card is not a member's of this household",
+        "NIK yang diketik dari kartu bukan milik anggota rumah tangga ini",
+    )
 
 
 @dataclass(frozen=True)
 class Check:
     code: str
-    run: Callable[[VisitFacts, Thresholds], str | None]
+    run: Callable[[VisitFacts, Thresholds], Said | None]
     label_id: str
     label_en: str
 
@@ -399,7 +488,7 @@ def check_visit(facts: VisitFacts, thresholds: Thresholds = Thresholds()) -> lis
     for check in CHECKS:
         detail = check.run(facts, thresholds)
         if detail is not None:
-            flags.append(Flag(check.code, detail))
+            flags.append(Flag(check.code, detail.en, detail.id))
     return flags
 
 
@@ -436,6 +525,8 @@ def verifier_outliers(
                 "verifier_outlier",
                 f"verifier {who}: {x}/{n} eligible ({x / n:.0%}) vs peers "
                 f"{peer_x}/{peer_n} ({peer_x / peer_n:.0%}), z={z:+.1f}",
+                f"verifikator {who}: {x}/{n} layak ({x / n:.0%}) dibanding rekan "
+                f"{peer_x}/{peer_n} ({peer_x / peer_n:.0%}), z={_id(z, 1, sign=True)}",
             )
     return flagged
 

@@ -147,6 +147,7 @@ def _flag(record: FlagRecord) -> dict[str, Any]:
     return {
         "code": record.code,
         "detail": record.detail,
+        "detail_id": record.detail_id or record.detail,  # raised before 0005: English only
         "label_id": label_id,
         "label_en": label_en,
     }

@@ -195,7 +195,11 @@ def _flags(session, record: Visit, household: Household, visit, decision) -> lis
     if outlier is not None:
         raised.append(outlier)
     for flag in raised:
-        session.add(FlagRecord(visit_id=record.id, code=flag.code, detail=flag.detail))
+        session.add(
+            FlagRecord(
+                visit_id=record.id, code=flag.code, detail=flag.detail, detail_id=flag.detail_id
+            )
+        )
     session.flush()
     return raised
 
@@ -268,7 +272,7 @@ def summary(session: Session, visit: Visit) -> dict[str, Any]:
         "outcome": visit.outcome,
         "welfare_class": visit.welfare_class,
         "decision": visit.decision,
-        "flags": [{"code": f.code, "detail": f.detail} for f in raised],
+        "flags": [{"code": f.code, "detail": f.detail, "detail_id": f.detail_id} for f in raised],
         "status": "late" if visit.late else "recorded",
         "late_reason": visit.late_reason,
         "late_message": lifecycle.LATE_REASONS.get(visit.late_reason or ""),

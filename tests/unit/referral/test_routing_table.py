@@ -70,6 +70,26 @@ def test_an_unreadable_cell_does_not_hide_the_other_faults_of_its_row():
     assert isinstance(refused.value, ValueError) and "row 2" in str(refused.value)
 
 
+def test_every_fault_is_said_in_bahasa_indonesia_too():
+    table = _table(
+        "b,rumah,,,,,nowhere,,ya,x,180,",
+        "b,rumahku,,,-1,,dinsos,RTLH,true,14,7,",  # a duplicate id, an unknown need, bad days
+        FALLBACK,
+    )
+    with pytest.raises(TableError) as refused:
+        parse_table(table, version=2)
+
+    said = {(e["row"], e["column"]): e["message_id"] for e in refused.value.errors}
+    assert said[(2, "opd_code")] == "OPD 'nowhere' tidak dikenal"
+    assert said[(2, "programme")] == "tidak boleh kosong"
+    assert said[(2, "receive_days")] == "harus bilangan bulat, tertulis 'x'"
+    assert said[(3, "rule_id")] == "sama dengan baris 2"
+    assert said[(3, "need")] == "kebutuhan 'rumahku' tidak dikenal"
+    assert said[(3, "max_age")].startswith("umur tidak boleh negatif")
+    assert said[(3, "complete_days")] == "harus positif dan tidak kurang dari receive_days"
+    assert all(e["message_id"] != e["message"] for e in refused.value.errors)
+
+
 @pytest.mark.parametrize(
     ("rows", "fault"),
     [

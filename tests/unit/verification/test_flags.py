@@ -223,8 +223,9 @@ def test_every_check_has_a_case():
 @pytest.mark.parametrize(("code", "raising", "near_miss"), CASES)
 def test_details_never_carry_a_nik_and_every_flag_has_labels(code, raising, near_miss):
     for flag in flags.check_visit(raising):
-        assert not re.search(r"\d{16}", flag.detail)
+        assert not re.search(r"\d{16}", flag.detail + flag.detail_id)
         assert flag.label_id and flag.label_en
+        assert flag.detail_id and flag.detail_id != flag.detail  # said in Indonesian too
 
 
 def test_details_say_what_was_found():
@@ -240,17 +241,30 @@ def test_details_say_what_was_found():
         "photo_reused": "rumah photo rrrrrrrrrrrr used for household(s) 12, 40",
         "missing_gps": "visit has no GPS position",
     }
+    said = {f.code: f.detail_id for f in flags.check_visit(visit)}
+    assert said == {
+        "asset_contradiction": "diputuskan sangat_miskin tetapi memiliki: mobil, AC",
+        "answer_contradiction": "AC tanpa listrik",
+        "photo_reused": "foto rumah rrrrrrrrrrrr dipakai untuk rumah tangga 12, 40",
+        "missing_gps": "kunjungan tanpa posisi GPS",
+    }
 
 
 def test_a_missing_photo_is_named():
     visit = replace(facts(), photos=tuple(p for p in facts().photos if p.kind != "dapur"))
-    assert flags.check_visit(visit) == [flags.Flag("missing_photos", "missing photos: dapur")]
+    assert flags.check_visit(visit) == [
+        flags.Flag("missing_photos", "missing photos: dapur", "foto tidak ada: dapur")
+    ]
 
 
 def test_the_phone_clock_is_told_in_words():
     late = replace(facts(), clock_offset_seconds=-2 * DAY)
     assert flags.check_visit(late) == [
-        flags.Flag("clock_off", "phone clock 2.0 days behind the server's")
+        flags.Flag(
+            "clock_off",
+            "phone clock 2.0 days behind the server's",
+            "jam ponsel 2,0 hari lebih lambat dari server",
+        )
     ]
 
 

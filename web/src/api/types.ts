@@ -224,6 +224,8 @@ export interface ExplanationLine extends Labelled {
 export interface FlagRef {
   code: string;
   detail: unknown;
+  /** The detail in Bahasa Indonesia (verification's flags; the English one is `detail`). */
+  detail_id?: string;
   label_id?: string;
   label_en?: string;
 }

@@ -49,7 +49,7 @@ from services.registry.domain.sources import (
     SourceFormat,
 )
 from services.registry.use_cases.importing import files
-from sipmas import events
+from sipmas import events, nik
 
 log = logging.getLogger(__name__)
 EXCHANGE = "registry.events"
@@ -371,8 +371,7 @@ class Importer:
                    split_part(p.item, ':', 2),
                    p.severity,
                    CASE WHEN split_part(p.item, ':', 1) IN ('nik', 'no_kk')
-                        THEN left(v.value, 4) || repeat('*', greatest(length(v.value) - 8, 0))
-                             || right(v.value, 4)
+                        THEN {nik.mask_sql("v.value")}
                         ELSE left(v.value, 200) END
             FROM checked c
             CROSS JOIN LATERAL (

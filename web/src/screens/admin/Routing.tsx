@@ -20,32 +20,17 @@ const cell = (value: unknown) =>
       ? value.map(asText).join(', ')
       : asText(value);
 
-/** A fault of a proposed table, as the referral service names it: row, column, message. */
+/** A fault of a proposed table, as the referral service names it: row, column, and what is
+ * wrong in English (`message`) and Bahasa Indonesia (`message_id`). */
 interface RowProblem {
   row: number;
   column: string;
   message: string;
+  message_id?: string;
 }
 
-// The referral service words its faults in English; the usual ones are said here in Indonesian.
-const FAULTS: [RegExp, string][] = [
-  [/^unknown OPD (.+)$/, 'OPD $1 tidak dikenal'],
-  [/^unknown need (.+)$/, 'kebutuhan $1 tidak dikenal'],
-  [/^unknown welfare class; known: (.+)$/, 'kelas kesejahteraan tidak dikenal; yang dikenal: $1'],
-  [/^missing column$/, 'kolom tidak ada'],
-  [/^unknown column$/, 'kolom tidak dikenal'],
-  [/^column appears twice$/, 'kolom muncul dua kali'],
-  [/^duplicate of row (\d+)$/, 'sama dengan baris $1'],
-  [/^expected a whole number, got (.+)$/, 'harus bilangan bulat, tertulis $1'],
-  [/^expected true or false, got (.+)$/, 'harus true atau false, tertulis $1'],
-  [/^the last rule must be the '\*' fallback$/, "aturan terakhir harus '*' (cadangan)"],
-  [/^only the last rule may be '\*'$/, "hanya aturan terakhir yang boleh '*'"],
-];
-function fault(message: string): string {
-  if (lang() !== 'id') return message;
-  for (const [pattern, text] of FAULTS)
-    if (pattern.test(message)) return message.replace(pattern, text);
-  return message;
+function fault(problem: RowProblem): string {
+  return lang() === 'id' && problem.message_id ? problem.message_id : problem.message;
 }
 
 function rowProblems(error: ApiError | null): RowProblem[] {
@@ -81,7 +66,7 @@ function Propose({ current, onDone }: { current: string; onDone: () => void }) {
   const problems = rows.length
     ? rows.map((r) => ({
         key: `${r.row}-${r.column}-${r.message}`,
-        text: `${t('routing.row', { n: r.row })} · ${r.column}: ${fault(r.message)}`,
+        text: `${t('routing.row', { n: r.row })} · ${r.column}: ${fault(r)}`,
       }))
     : flatten(error?.fields).map((p) => ({
         key: p.path,

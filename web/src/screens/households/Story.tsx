@@ -2,7 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { photoUrl } from '../../api/households';
 import type { ExplanationLine, FlagRef, StoryEntry } from '../../api/types';
-import { codeLabel, labelOf, t } from '../../i18n';
+import { codeLabel, labelOf, lang, t } from '../../i18n';
 import { asText, coords, dateLong, dateTime } from '../../format';
 import { Photo } from '../../ui/bits';
 import type { Names } from '../../ui/reference';
@@ -25,6 +25,12 @@ export function detailText(detail: unknown): string {
     .join('; ');
 }
 
+/** A flag's detail in the reader's language where the service said it in both. */
+function flagDetail(flag: FlagRef): string {
+  if (lang() === 'id' && flag.detail_id) return flag.detail_id;
+  return detailText(flag.detail);
+}
+
 export function FlagList({ flags }: { flags: FlagRef[] }) {
   if (!flags.length) return null;
   return (
@@ -36,7 +42,7 @@ export function FlagList({ flags }: { flags: FlagRef[] }) {
               ? labelOf({ label_id: f.label_id ?? '', label_en: f.label_en ?? '' })
               : f.code}
           </strong>
-          {detailText(f.detail) && <span class="meta"> — {detailText(f.detail)}</span>}
+          {flagDetail(f) && <span class="meta"> — {flagDetail(f)}</span>}
         </li>
       ))}
     </ul>
