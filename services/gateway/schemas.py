@@ -528,7 +528,14 @@ class Referral(_Response):
     welfare_class = _text()
     reasons = fields.List(fields.Raw())
     household_id = fields.Integer(metadata={"description": "staff view"})
-    household = fields.Nested(OpdHousehold, metadata={"description": "agency view"})
+    household = fields.Nested(
+        OpdHousehold,
+        allow_none=True,
+        metadata={
+            "description": "agency view; in the staff list too, from the registry (null for a "
+            "household outside the caller's area)"
+        },
+    )
     persons = fields.List(fields.Nested(OpdPerson), metadata={"description": "agency view"})
     receive_by = _text()
     complete_by = _text()

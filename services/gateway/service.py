@@ -15,7 +15,7 @@ from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Response
 
 from services.gateway import docs, forms, openapi, schemas
-from services.gateway.domain import filters, policy, reports
+from services.gateway.domain import filters, policy, referral_lists, reports
 from services.gateway.domain.errors import ApiError, invalid, not_found, unwrap
 from services.gateway.endpoints import agencies as agency_endpoints
 from services.gateway.endpoints import field as field_endpoints
@@ -260,10 +260,16 @@ class GatewayService(
         referrals = unwrap(answer)["referrals"]
         if view == "opd":
             referrals = [policy.opd_referral(r) for r in referrals]
-        households = [
-            r.get("household_id") or (r.get("household") or {}).get("household_id")
-            for r in referrals
-        ]
+        households = referral_lists.household_ids(referrals)
+        if view == "staff" and households:
+            found = [
+                household
+                for ids in referral_lists.batches(households)
+                for household in unwrap(
+                    self.registry.search_households({"ids": ids}, scope=policy.area(user))
+                )["households"]
+            ]
+            referrals = referral_lists.with_households(referrals, found)
         call.audit(households, subject=f"referrals of {opd_code}")
         return {"opd_code": opd_code, "referrals": referrals}
 

@@ -15,6 +15,9 @@ from sipmas.events import LIFECYCLE_STATUSES, SOURCES, WELFARE_CLASSES
 TEXT = {"allow_none": True, "validate": validate.Length(max=200)}
 
 
+IDS_LIMIT = 1000  # households named by id in one search
+
+
 class SearchCriteria(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -30,6 +33,11 @@ class SearchCriteria(Schema):
     rt = fields.String(validate=validate.Regexp(r"^[0-9]{1,3}$"))
     rw = fields.String(validate=validate.Regexp(r"^[0-9]{1,3}$"))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 100))
+    ids = fields.List(
+        fields.Integer(),
+        validate=validate.Length(min=1, max=IDS_LIMIT),
+        metadata={"description": "these households only (e.g. those of a referral list)"},
+    )
 
 
 class MemberEntry(Schema):

@@ -228,3 +228,21 @@ def test_evidence_is_judged_by_content_and_stored(people: People):
     assert done.json()["evidence_ref"] == hashlib.sha256(PDF).hexdigest()
     assert evidence.get(done.json()["evidence_ref"]) == PDF
     assert done.json()["state"] == "closed"
+
+
+def test_staff_read_a_referral_list_by_each_households_head_and_address(people: People):
+    task = verified_household(people, DESA_A)
+    household = task["household"]
+    shown = people["admin"].ok("GET", f"/api/v1/households/{household['household_id']}")
+
+    def listed(role: str):
+        referrals = people[role].ok("GET", "/api/v1/referrals?opd_code=perkim")["referrals"]
+        return next((r for r in referrals if r["household_id"] == household["household_id"]), None)
+
+    referral = wait_until(lambda: listed("supervisor"))
+    home = referral["household"]
+    assert home["head_name"] and home["head_name"] == household["head_name"]
+    assert (home["desa_code"], home["alamat"]) == (DESA_A, shown["address"]["alamat"])
+    assert home["member_count"] == len(shown["members"])
+    assert not {"nik", "head_nik", "no_kk"} & set(home)  # what the list needs, no identity number
+    assert listed("admin")["household"] == home

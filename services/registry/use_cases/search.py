@@ -22,6 +22,10 @@ def search_query(
     where = [in_scope]
     params["limit"] = min(int(criteria.get("limit", 50)), SEARCH_LIMIT)
     member_where = []
+    if criteria.get("ids"):  # named households, all of them that are in scope
+        where.append("h.id = ANY(:ids)")
+        params["ids"] = list(criteria["ids"])
+        params["limit"] = len(params["ids"])
     if criteria.get("nik"):
         member_where.append("p.nik = :nik")
         params["nik"] = int(criteria["nik"])
