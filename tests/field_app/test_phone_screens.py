@@ -1,7 +1,7 @@
 """Every screen of the field app on a phone (412 × 915, touch): what a verifier sees at each
 step, with no serious accessibility violation (axe-core); the app installable (Chromium reports
 no installability error); sign-in refused to other roles and to a password still temporary.
-Screenshots of each screen go to docs/screenshots/field-*.png.
+Screenshots of each screen go to var/screenshots/field-*.png (docs/screenshots/ keeps copies).
 """
 
 from __future__ import annotations
