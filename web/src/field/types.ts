@@ -119,23 +119,27 @@ export interface Draft {
 
 export type ItemState = 'draft' | 'waiting' | 'sending' | 'sent' | 'refused';
 
-export interface StoredPhoto {
-  photo_id: string;
-  visit_id: string;
-  owner: string;
-  kind: string;
-  blob: Blob | null; // dropped once the visit is sent
+/** What a visit tells the server of each photo (and the phone keeps beside it). */
+export interface PhotoFacts {
   sha256: string;
-  size: number;
-  original_size: number;
-  width: number;
-  height: number;
+  kind: string;
   captured_at: string;
   latitude: number | null;
   longitude: number | null;
   exif_time: string | null;
   exif_latitude: number | null;
   exif_longitude: number | null;
+}
+
+export interface StoredPhoto extends PhotoFacts {
+  photo_id: string;
+  visit_id: string;
+  owner: string;
+  blob: Blob | null; // dropped once the visit is sent
+  size: number;
+  original_size: number;
+  width: number;
+  height: number;
   state: ItemState;
   /** A PUT was started: the server may have it (ask with HEAD before sending it again). */
   maybe_on_server: boolean;
@@ -152,16 +156,7 @@ export interface VisitBody {
   latitude: number | null;
   longitude: number | null;
   answers?: Record<string, unknown>;
-  photos: {
-    sha256: string;
-    kind: string;
-    captured_at: string;
-    latitude: number | null;
-    longitude: number | null;
-    exif_time: string | null;
-    exif_latitude: number | null;
-    exif_longitude: number | null;
-  }[];
+  photos: PhotoFacts[];
   nik: SealedNik | null;
 }
 

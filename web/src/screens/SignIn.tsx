@@ -7,7 +7,7 @@ import { pick, t } from '../i18n';
 import { applySession } from '../session';
 import { num } from '../format';
 import { ErrorBox } from '../ui/feedback';
-import { CredentialFields, useCredentialForm } from '../ui/CredentialFields';
+import { SignInForm, useCredentialForm } from '../ui/SignInForm';
 import { Page } from '../ui/Page';
 
 export function SignIn({ message }: { message?: LocalText | undefined }) {
@@ -24,8 +24,7 @@ export function SignIn({ message }: { message?: LocalText | undefined }) {
       applySession(session); // the shell then leaves /signin for ?next or the role's page
     } catch (failure) {
       const e = asApiError(failure);
-      if (e.code === 'totp_required' && !form.needCode) form.setNeedCode(true);
-      else setError(e);
+      if (!form.askedForCode(e)) setError(e);
     } finally {
       setBusy(false);
     }
@@ -49,20 +48,19 @@ export function SignIn({ message }: { message?: LocalText | undefined }) {
             {lockedFor !== null && <p>{t('signin.lockedWait', { minutes: num(lockedFor) })}</p>}
           </div>
         )}
-        <form onSubmit={submit} noValidate class="card">
-          <CredentialFields
-            words={{
-              username: t('signin.username'),
-              password: t('signin.password'),
-              totp: t('signin.totp'),
-              totpHint: t('signin.totpHint'),
-            }}
-            form={form}
-          />
-          <button type="submit" disabled={busy}>
-            {busy ? t('common.wait') : t('signin.submit')}
-          </button>
-        </form>
+        <SignInForm
+          words={{
+            username: t('signin.username'),
+            password: t('signin.password'),
+            totp: t('signin.totp'),
+            totpHint: t('signin.totpHint'),
+            submit: t('signin.submit'),
+            busy: t('common.wait'),
+          }}
+          form={form}
+          busy={busy}
+          onSubmit={submit}
+        />
       </div>
     </Page>
   );

@@ -45,6 +45,35 @@ export function FieldError({ id, error }: { id: string; error?: string[] | undef
   );
 }
 
+/** The attributes that tie a control to its need, its hint and its errors. */
+function controlAria(id: string, { required, hint, error }: Common) {
+  return {
+    'aria-required': required || undefined,
+    'aria-invalid': error?.length ? true : undefined,
+    'aria-describedby': describedBy(id, hint, error),
+  };
+}
+
+/** A labelled control: its label, its hint, the control itself, its errors. */
+function Labelled({
+  id,
+  field,
+  children,
+}: {
+  id: string;
+  field: Common;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class={`field ${field.class ?? ''}`}>
+      <Label id={id} label={field.label} required={field.required} />
+      <Hint id={id} hint={field.hint} />
+      {children}
+      <FieldError id={id} error={field.error} />
+    </div>
+  );
+}
+
 /** The input attributes the forms use (Preact 11 types `type` as a literal union). */
 interface InputAttrs {
   type?: 'text' | 'password' | 'date' | 'email' | 'tel' | 'search';
@@ -58,67 +87,55 @@ interface InputAttrs {
 }
 
 export function TextField({
-  label,
   id: given,
+  value,
+  onValue,
+  type = 'text',
+  label,
   hint,
   error,
   required,
   class: cls,
-  value,
-  onValue,
-  type = 'text',
   ...input
 }: Common & InputAttrs & { value: string; onValue: (value: string) => void }) {
   const auto = useId();
   const id = given ?? auto;
+  const field = { label, hint, error, required, class: cls };
   // Preact 11 types <input> per `type` literal; a union of them does not fit, one literal does
   const inputType = type as 'text';
   return (
-    <div class={`field ${cls ?? ''}`}>
-      <Label id={id} label={label} required={required} />
-      <Hint id={id} hint={hint} />
+    <Labelled id={id} field={field}>
       <input
         id={id}
         type={inputType}
         value={value}
         onInput={(e) => onValue(e.currentTarget.value)}
-        aria-required={required || undefined}
-        aria-invalid={error?.length ? true : undefined}
-        aria-describedby={describedBy(id, hint, error)}
+        {...controlAria(id, field)}
         {...input}
       />
-      <FieldError id={id} error={error} />
-    </div>
+    </Labelled>
   );
 }
 
 export function TextArea({
-  label,
   id: given,
-  hint,
-  error,
-  required,
   value,
   onValue,
   rows = 3,
+  ...field
 }: Common & { value: string; onValue: (value: string) => void; rows?: number }) {
   const auto = useId();
   const id = given ?? auto;
   return (
-    <div class="field">
-      <Label id={id} label={label} required={required} />
-      <Hint id={id} hint={hint} />
+    <Labelled id={id} field={field}>
       <textarea
         id={id}
         rows={rows}
         value={value}
         onInput={(e) => onValue(e.currentTarget.value)}
-        aria-required={required || undefined}
-        aria-invalid={error?.length ? true : undefined}
-        aria-describedby={describedBy(id, hint, error)}
+        {...controlAria(id, field)}
       />
-      <FieldError id={id} error={error} />
-    </div>
+    </Labelled>
   );
 }
 
@@ -128,17 +145,13 @@ export interface Option {
 }
 
 export function SelectField({
-  label,
   id: given,
-  hint,
-  error,
-  required,
-  class: cls,
   value,
   onValue,
   options,
   placeholder,
   disabled,
+  ...field
 }: Common & {
   value: string;
   onValue: (value: string) => void;
@@ -150,17 +163,13 @@ export function SelectField({
   const auto = useId();
   const id = given ?? auto;
   return (
-    <div class={`field ${cls ?? ''}`}>
-      <Label id={id} label={label} required={required} />
-      <Hint id={id} hint={hint} />
+    <Labelled id={id} field={field}>
       <select
         id={id}
         value={value}
         disabled={disabled}
         onChange={(e) => onValue(e.currentTarget.value)}
-        aria-required={required || undefined}
-        aria-invalid={error?.length ? true : undefined}
-        aria-describedby={describedBy(id, hint, error)}
+        {...controlAria(id, field)}
       >
         {placeholder !== null && <option value="">{placeholder ?? t('form.choose')}</option>}
         {options.map((o) => (
@@ -169,8 +178,7 @@ export function SelectField({
           </option>
         ))}
       </select>
-      <FieldError id={id} error={error} />
-    </div>
+    </Labelled>
   );
 }
 
@@ -264,14 +272,11 @@ export function Checkbox({
 }
 
 export function FileField({
-  label,
   id: given,
-  hint,
-  error,
-  required,
   accept,
   capture,
   onFile,
+  ...field
 }: Common & {
   accept: string;
   capture?: 'environment' | 'user';
@@ -280,20 +285,15 @@ export function FileField({
   const auto = useId();
   const id = given ?? auto;
   return (
-    <div class="field">
-      <Label id={id} label={label} required={required} />
-      <Hint id={id} hint={hint} />
+    <Labelled id={id} field={field}>
       <input
         type="file"
         id={id}
         accept={accept}
         capture={capture}
         onChange={(e) => onFile(e.currentTarget.files?.[0] ?? null)}
-        aria-required={required || undefined}
-        aria-invalid={error?.length ? true : undefined}
-        aria-describedby={describedBy(id, hint, error)}
+        {...controlAria(id, field)}
       />
-      <FieldError id={id} error={error} />
-    </div>
+    </Labelled>
   );
 }

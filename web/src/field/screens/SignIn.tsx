@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, asApiError } from '../../api/client';
 import { pick } from '../../i18n';
 import { num } from '../../format';
-import { CredentialFields, useCredentialForm } from '../../ui/CredentialFields';
+import { SignInForm, useCredentialForm } from '../../ui/SignInForm';
 import { navigate } from '../../router';
 import { announce } from '../../status';
 import { SyncProblem } from '../api';
@@ -60,8 +60,7 @@ export function SignIn({ account }: { account: Account | null }) {
           failure instanceof SyncProblem
             ? new ApiError(failure.status, failure.code, failure.text)
             : asApiError(failure);
-        if (e.code === 'totp_required' && !form.needCode) form.setNeedCode(true);
-        else setError(e);
+        if (!form.askedForCode(e)) setError(e);
       }
     } finally {
       setBusy(false);
@@ -88,36 +87,27 @@ export function SignIn({ account }: { account: Account | null }) {
             <p>{error.code === 'network' ? w('signin.needNetwork') : pick(error.message)}</p>
           </div>
         )}
-        {refused === 'not_verifier' && (
+        {refused && (
           <div class="alert error" role="alert">
-            <p>{w('signin.notVerifier')}</p>
+            <p>{w(refused === 'not_verifier' ? 'signin.notVerifier' : 'signin.mustChange')}</p>
             <p>
               <a href="/">{w('signin.openWeb')}</a>
             </p>
           </div>
         )}
-        {refused === 'must_change' && (
-          <div class="alert error" role="alert">
-            <p>{w('signin.mustChange')}</p>
-            <p>
-              <a href="/">{w('signin.openWeb')}</a>
-            </p>
-          </div>
-        )}
-        <form onSubmit={submit} noValidate class="card">
-          <CredentialFields
-            words={{
-              username: w('signin.username'),
-              password: w('signin.password'),
-              totp: w('signin.totp'),
-              totpHint: w('signin.totpHint'),
-            }}
-            form={form}
-          />
-          <button type="submit" disabled={busy}>
-            {busy ? w('signin.busy') : w('signin.submit')}
-          </button>
-        </form>
+        <SignInForm
+          words={{
+            username: w('signin.username'),
+            password: w('signin.password'),
+            totp: w('signin.totp'),
+            totpHint: w('signin.totpHint'),
+            submit: w('signin.submit'),
+            busy: w('signin.busy'),
+          }}
+          form={form}
+          busy={busy}
+          onSubmit={submit}
+        />
       </div>
     </Screen>
   );

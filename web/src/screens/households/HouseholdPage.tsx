@@ -12,7 +12,8 @@ import { Empty, ErrorBox, Loading } from '../../ui/feedback';
 import { Page } from '../../ui/Page';
 import { useNames, type Names } from '../../ui/reference';
 import { useAsync } from '../../ui/useAsync';
-import { fileText, rtRw, sourcesText, welfareTone } from './labels';
+import { fileText, rtRw, sourcesText } from './labels';
+import { Standing } from './Standing';
 import { StoryList } from './Story';
 
 /** The photos of the household's visits, the latest visit's first. */
@@ -178,12 +179,7 @@ export function HouseholdPage({ params }: RouteProps) {
       {h && (
         <>
           <p class="badges">
-            <Badge>{codeLabel('status', h.status)}</Badge>{' '}
-            {h.welfare_class && (
-              <Badge tone={welfareTone(h.welfare_class)}>
-                {codeLabel('welfare', h.welfare_class)}
-              </Badge>
-            )}{' '}
+            <Standing status={h.status} welfareClass={h.welfare_class} />{' '}
             {h.in_care_while_not_poor && <Badge tone="warn">{t('story.inCareNotPoor')}</Badge>}
           </p>
           <section class="card" aria-labelledby="addr-title">

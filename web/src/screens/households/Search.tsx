@@ -3,19 +3,19 @@ import { useEffect, useState } from 'preact/hooks';
 import { asApiError, type ApiError } from '../../api/client';
 import { searchHouseholds, type HouseholdSearch } from '../../api/households';
 import type { HouseholdSummary } from '../../api/types';
-import { codeLabel, t } from '../../i18n';
+import { t } from '../../i18n';
 import { num } from '../../format';
 import { Link, setQuery, useQuery } from '../../router';
 import { scopedAreas } from '../../scope';
 import { useSession } from '../../session';
 import { announce } from '../../status';
-import { Badge } from '../../ui/bits';
 import { Empty, ErrorBox, Loading } from '../../ui/feedback';
 import { errorsAt } from '../../ui/fieldErrors';
 import { SelectField, TextField } from '../../ui/fields';
 import { Page } from '../../ui/Page';
 import { useNames } from '../../ui/reference';
-import { rtRw, sourcesText, welfareTone } from './labels';
+import { rtRw, sourcesText } from './labels';
+import { Standing } from './Standing';
 
 const KEYS = ['name', 'nik', 'no_kk', 'rt', 'rw', 'desa_code', 'kecamatan_code'] as const;
 type Form = Record<(typeof KEYS)[number], string>;
@@ -178,12 +178,7 @@ export function Search() {
                   </p>
                   {h.alamat && <p class="meta">{h.alamat}</p>}
                   <p class="badges">
-                    <Badge>{codeLabel('status', h.status)}</Badge>{' '}
-                    {h.welfare_class && (
-                      <Badge tone={welfareTone(h.welfare_class)}>
-                        {codeLabel('welfare', h.welfare_class)}
-                      </Badge>
-                    )}{' '}
+                    <Standing status={h.status} welfareClass={h.welfare_class} />{' '}
                     <span class="meta">
                       {t('household.memberCount', { n: num(h.members ?? 0) })} ·{' '}
                       {sourcesText(h.sources)}

@@ -1,12 +1,5 @@
 import { codeLabel, t } from '../../i18n';
 
-/** Tone of a welfare class badge: the poorer, the stronger. */
-export function welfareTone(code: string | null | undefined): string {
-  if (code === 'sangat_miskin') return 'strong';
-  if (code === 'miskin') return 'warn';
-  return 'neutral';
-}
-
 export const sourcesText = (sources: string[] | null | undefined) =>
   (sources ?? []).map((s) => codeLabel('source', s)).join(', ') || '—';
 

@@ -1,13 +1,16 @@
-// The fields of a sign-in form, shared by the web app and the field app: username, password,
-// and the TOTP code once the server asks for it (focused then). Each app passes its own words.
+// The sign-in form, shared by the web app and the field app: username, password, and the TOTP
+// code once the server asks for it (focused then). Each app passes its own words and does its
+// own sign-in with what the form holds.
 import { useEffect, useState } from 'preact/hooks';
 import { TextField } from './fields';
 
-export interface CredentialWords {
+export interface SignInWords {
   username: string;
   password: string;
   totp: string;
   totpHint: string;
+  submit: string;
+  busy: string;
 }
 
 /** What a sign-in form holds: username, password and, once the server asks, a TOTP code. */
@@ -22,6 +25,8 @@ export interface CredentialForm {
   setNeedCode: (value: boolean) => void;
   /** What the sign-in request sends. */
   credentials: () => { username: string; password: string; totp?: string };
+  /** True when a refusal only asks for the TOTP code (the form then shows its field). */
+  askedForCode: (error: { code: string }) => boolean;
 }
 
 export function useCredentialForm(initialUsername = ''): CredentialForm {
@@ -34,7 +39,13 @@ export function useCredentialForm(initialUsername = ''): CredentialForm {
     password,
     ...(needCode ? { totp: code.trim() } : {}),
   });
+  const askedForCode = (error: { code: string }) => {
+    if (error.code !== 'totp_required' || needCode) return false;
+    setNeedCode(true);
+    return true;
+  };
   return {
+    askedForCode,
     username,
     setUsername,
     password,
@@ -47,19 +58,23 @@ export function useCredentialForm(initialUsername = ''): CredentialForm {
   };
 }
 
-export function CredentialFields({
+export function SignInForm({
   words,
   form,
+  busy,
+  onSubmit,
 }: {
-  words: CredentialWords;
+  words: SignInWords;
   form: CredentialForm;
+  busy: boolean;
+  onSubmit: (event: Event) => void;
 }) {
   const { needCode } = form;
   useEffect(() => {
     if (needCode) document.getElementById('signin-totp')?.focus();
   }, [needCode]);
   return (
-    <>
+    <form onSubmit={onSubmit} noValidate class="card">
       <TextField
         id="signin-username"
         label={words.username}
@@ -92,6 +107,9 @@ export function CredentialFields({
           required
         />
       )}
-    </>
+      <button type="submit" disabled={busy}>
+        {busy ? words.busy : words.submit}
+      </button>
+    </form>
   );
 }
